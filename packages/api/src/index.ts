@@ -1,0 +1,58 @@
+export type { ClientAddr, OrigDstAddr, ServerAddr, SocketAddress } from "./address.js";
+export {
+  canonicalIp,
+  clientAddr,
+  formatSocketAddress,
+  ipFamily,
+  networkAddressKey,
+  origDstAddr,
+  parseSocketAddress,
+  serverAddr,
+  socketAddress,
+} from "./address.js";
+export type { Identity, IdentityErrorCode } from "./identity.js";
+export {
+  DEFAULT_TRUST_DOMAIN,
+  formatIdentity,
+  IdentityError,
+  identityEquals,
+  makeIdentity,
+  parseIdentity,
+  principalOf,
+  tryParseIdentity,
+} from "./identity.js";
+export type {
+  AuthorizationPolicy,
+  Cidr,
+  PolicyAction,
+  PolicyClause,
+  PolicyMatch,
+  PolicyRule,
+  PolicyScope,
+  ServiceAccountMatch,
+  StringMatch,
+} from "./model/authorization.js";
+export { policyKey } from "./model/authorization.js";
+export type { HealthPolicy, LoadBalancingMode, Service } from "./model/service.js";
+export { serviceKey } from "./model/service.js";
+export type {
+  AppProtocol,
+  GatewayAddress,
+  Locality,
+  ServicePort,
+  TunnelProtocol,
+  Workload,
+  WorkloadStatus,
+  WorkloadType,
+} from "./model/workload.js";
+export type { PortName } from "./ports.js";
+export {
+  ILLEGAL_TARGET_PORTS,
+  INPOD_ROUTE_TABLE,
+  MARK_MASK,
+  Ports,
+  PROBE_SNAT_IPV4,
+  PROBE_SNAT_IPV6,
+  TPROXY_MARK,
+  ZTUNNEL_MARK,
+} from "./ports.js";

@@ -1,0 +1,2 @@
+/** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
+export const PACKAGE = "@ambit/local";

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Runs the whole test suite with node:test through tsx (sources, not dist, via the "source" export
+// condition). Tiers: *.test.ts are table/golden/socket tests; *.ns.test.ts need root and real network
+// namespaces (CI runs as root, so they always run there). Without root the namespaced tier is skipped
+// LOUDLY, never silently. Usage: node scripts/run-tests.mjs [--tier unit|ns|all] [filter...]
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const args = process.argv.slice(2);
+let tier = "all";
+const filters = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--tier") tier = args[++i] ?? "all";
+  else filters.push(args[i]);
+}
+
+function walk(dir, out) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (name === "node_modules" || name === "dist" || name === "testdata") continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith(".test.ts")) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const all = [...walk(join(root, "packages"), []), ...walk(join(root, "test"), [])].sort();
+const isRoot = process.getuid?.() === 0;
+let files = all.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const ns = files.filter((f) => f.endsWith(".ns.test.ts"));
+if (tier === "unit") files = files.filter((f) => !f.endsWith(".ns.test.ts"));
+if (tier === "ns") files = ns;
+if (!isRoot && tier !== "unit" && ns.length > 0) {
+  console.error(
+    "\n*** NOT ROOT: SKIPPING " +
+      ns.length +
+      " NAMESPACED TEST FILES (they need root and network namespaces):",
+  );
+  for (const f of ns) console.error("***   " + f);
+  console.error("*** Run as root (CI does) to execute them.\n");
+  files = files.filter((f) => !f.endsWith(".ns.test.ts"));
+}
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+
+const tc = spawnSync("npx", ["tsc", "-p", "tsconfig.test.json"], { cwd: root, stdio: "inherit" });
+if (tc.status !== 0) {
+  console.error("type check of tests failed");
+  process.exit(tc.status ?? 1);
+}
+
+const res = spawnSync(
+  process.execPath,
+  ["--conditions=source", "--import", "tsx", "--test", "--test-timeout=300000", ...files],
+  { cwd: root, stdio: "inherit", env: { ...process.env, AMBIT_LOG: process.env.AMBIT_LOG ?? "warn" } },
+);
+process.exit(res.status ?? 1);
