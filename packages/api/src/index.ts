@@ -56,3 +56,5 @@ export {
   TPROXY_MARK,
   ZTUNNEL_MARK,
 } from "./ports.js";
+export { DATAPLANE_MODE_LABEL, isPodEnrolled } from "./node-pods.js";
+export type { NodePodRecord, NodePodsFile } from "./node-pods.js";
