@@ -45,6 +45,8 @@ export type {
   WorkloadStatus,
   WorkloadType,
 } from "./model/workload.js";
+export type { NodePodRecord, NodePodsFile } from "./node-pods.js";
+export { DATAPLANE_MODE_LABEL, isPodEnrolled } from "./node-pods.js";
 export type { PortName } from "./ports.js";
 export {
   ILLEGAL_TARGET_PORTS,
@@ -56,5 +58,3 @@ export {
   TPROXY_MARK,
   ZTUNNEL_MARK,
 } from "./ports.js";
-export { DATAPLANE_MODE_LABEL, isPodEnrolled } from "./node-pods.js";
-export type { NodePodRecord, NodePodsFile } from "./node-pods.js";
