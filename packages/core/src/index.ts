@@ -1,3 +1,19 @@
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";
 export type { Logger, LogLevel, LogSink } from "./logger.js";
 export { createLogger, setLogBase, setLogLevel, setLogSink, setTracers } from "./logger.js";
+export type { ZdsDatagram, ZdsErrorCode, ZdsRequest, ZdsWorkloadInfo } from "./zds/index.js";
+export {
+  decodeZdsAck,
+  decodeZdsHello,
+  decodeZdsRequest,
+  encodeZdsAck,
+  encodeZdsHello,
+  encodeZdsRequest,
+  nextZdsBackoff,
+  ZDS_ACK_TIMEOUT_MS,
+  ZDS_MAX_DATAGRAM,
+  ZDS_RECONNECT_INITIAL_MS,
+  ZDS_RECONNECT_MAX_MS,
+  ZDS_RETRY_INTERVAL_MS,
+  ZdsError,
+} from "./zds/index.js";
