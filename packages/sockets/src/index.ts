@@ -1,2 +1,14 @@
-/** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
-export const PACKAGE = "@ambit/sockets";
+export { closeFd, currentNetnsInode, netnsInode, openNetnsFd } from "./netns-fd.js";
+export type { ConnectInNetnsOptions, ListenInNetnsOptions, NetnsRef } from "./netns-sockets.js";
+export {
+  connectInNetns,
+  getMark,
+  getOriginalDst,
+  listenInNetns,
+  openListenFd,
+  setMark,
+} from "./netns-sockets.js";
+export type { SeqpacketMessage } from "./seqpacket.js";
+export { SEQPACKET_MAX_FDS, SEQPACKET_MAX_MESSAGE, SeqpacketServer, SeqpacketSocket } from "./seqpacket.js";
+export type { SocketsErrorCode } from "./sockets-error.js";
+export { SocketsError } from "./sockets-error.js";
