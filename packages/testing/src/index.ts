@@ -11,3 +11,7 @@ export {
   spawnInNetns,
   withNetns,
 } from "./netns/index.js";
+export type { AfterHook, FdLeakOptions } from "./leak-check.js";
+export { assertNoLeakedFds, openFds, useLeakCheck, useServer, waitForNoConnections } from "./leak-check.js";
+export type { EchoServer, EchoServerOptions, WhoAmI } from "./echo-server.js";
+export { readWhoAmI, startEchoServer } from "./echo-server.js";
