@@ -15,3 +15,7 @@ export type { AfterHook, FdLeakOptions } from "./leak-check.js";
 export { assertNoLeakedFds, openFds, useLeakCheck, useServer, waitForNoConnections } from "./leak-check.js";
 export type { EchoServer, EchoServerOptions, WhoAmI } from "./echo-server.js";
 export { readWhoAmI, startEchoServer } from "./echo-server.js";
+export type { TestLeaf, TestLeafOptions, TestPki } from "./pki.js";
+export { createTestPki, generateTestKeys, pemOf, privateKeyPem } from "./pki.js";
+export type { TestCsr, TestCsrKeyType, TestCsrOptions } from "./pki-csr.js";
+export { createTestCsr } from "./pki-csr.js";
