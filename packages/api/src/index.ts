@@ -58,3 +58,4 @@ export {
   TPROXY_MARK,
   ZTUNNEL_MARK,
 } from "./ports.js";
+export { IMPERSONATED_IDENTITY_KEY, NODE_AUTHORIZATION_HEADER, NODE_NAME_HEADER } from "./node-credential.js";
