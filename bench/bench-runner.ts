@@ -1,0 +1,201 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTwoNodeTopology, NetnsHarness, type TwoNodeTopology } from "@ambit/testing";
+import { BenchError } from "./bench-error.js";
+import { type BenchOptions, type BenchPlan, benchPlan } from "./bench-options.js";
+import { type LoadgenClient, startLoadgen } from "./loadgen/loadgen-client.js";
+import { note, shout } from "./log.js";
+import { measureRep } from "./measure.js";
+import type { BenchPath, PathContext, PathSetup, Upstream } from "./paths/bench-path.js";
+import { discoverPaths, selectPaths } from "./paths/registry.js";
+import { type BenchPki, createBenchPki } from "./pki.js";
+import {
+  groupPeakRssMiB,
+  installGroupKillHooks,
+  type ProcGroup,
+  spawnGroup,
+  stopGroup,
+  waitForListen,
+} from "./procs.js";
+import { type BenchReport, type PathResult, type RepResult, summarise } from "./report/results.js";
+import { startServerPod } from "./servers.js";
+import { CORE_NEEDS, haveBin, installBenchPackages, missingNeeds } from "./system.js";
+
+/** Per-namespace kernel settings for connection churn (the new-connections scenario). */
+const CHURN_SYSCTLS: readonly [string, string][] = [
+  ["net.ipv4.tcp_tw_reuse", "1"],
+  ["net.ipv4.ip_local_port_range", "10000 65000"],
+  ["net.core.somaxconn", "4096"],
+];
+
+interface RunEnv {
+  readonly h: NetnsHarness;
+  readonly topo: TwoNodeTopology;
+  readonly pki: BenchPki;
+  readonly upstreams: readonly Upstream[];
+  readonly loadgen: LoadgenClient;
+  readonly plan: BenchPlan;
+  readonly workRoot: string;
+  readonly repoRoot: string;
+  readonly haveWrk: boolean;
+}
+
+/** Runs the whole bench and returns the report; always removes namespaces and processes it made. */
+export async function runBench(opts: BenchOptions, repoRoot: string): Promise<BenchReport> {
+  const started = Date.now();
+  const plan = benchPlan(opts);
+  if (process.getuid?.() !== 0) throw new BenchError("not_root", "bench: needs root (network namespaces)");
+  if (!opts.noInstall) {
+    const err = installBenchPackages(repoRoot);
+    if (err !== undefined) shout(`${err}; continuing with the tools that are installed`);
+  }
+  const core = CORE_NEEDS.filter((n) => !haveBin(n.bin));
+  if (core.length > 0) {
+    throw new BenchError(
+      "missing_tool",
+      `bench: missing ${core.map((n) => `${n.bin} (Debian package ${n.pkg})`).join(", ")}`,
+    );
+  }
+  const paths = selectPaths(await discoverPaths(), opts.paths);
+  installGroupKillHooks(); // before the harness: its signal hook must run last
+  const h = await NetnsHarness.create();
+  const workRoot = mkdtempSync(join(tmpdir(), "ambit-bench-"));
+  chmodSync(workRoot, 0o755); // nginx workers run as nobody and must read the served file
+  const results: PathResult[] = [];
+  let loadgen: LoadgenClient | undefined;
+  const servers: ProcGroup[] = [];
+  try {
+    const topo = await createTwoNodeTopology(h);
+    for (const host of [topo.podA, topo.podB, topo.nodeA, topo.nodeB]) {
+      for (const [k, v] of CHURN_SYSCTLS) await h.sysctl(host.ns, k, v);
+    }
+    note(
+      `topology ${h.prefix}*: client pod ${topo.podA.ip} (node A ${topo.nodeA.ip}) → server pod ${topo.podB.ip} (node B ${topo.nodeB.ip})`,
+    );
+    const pki = await createBenchPki(join(workRoot, "pki"), topo.nodeB.ip);
+    const pod = await startServerPod(h, topo, join(workRoot, "server-pod"));
+    servers.push(...pod.procs);
+    loadgen = await startLoadgen(h, topo.podA.ns, repoRoot);
+    const env: RunEnv = {
+      h,
+      topo,
+      pki,
+      upstreams: pod.upstreams,
+      loadgen,
+      plan,
+      workRoot,
+      repoRoot,
+      haveWrk: haveBin("wrk"),
+    };
+    if (!env.haveWrk)
+      shout("wrk is not installed (Debian package wrk): max rps uses the built-in closed-loop generator");
+    note(`${plan.mode} run: ${paths.map((p) => p.name).join(", ")}; ${plan.reps} repetitions each`);
+    for (const path of paths) results.push(await runPath(env, path));
+  } finally {
+    await loadgen?.close().catch(() => undefined);
+    for (const g of servers) await stopGroup(g);
+    await h.cleanup();
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+  return {
+    startedAt: new Date(started).toISOString(),
+    mode: plan.mode,
+    reps: plan.reps,
+    host: { cpus: cpus().length, kernel: release(), node: process.version, loadavg: loadavg() },
+    plan: { ...plan },
+    paths: results,
+    elapsedS: (Date.now() - started) / 1000,
+  };
+}
+
+function pathContext(env: RunEnv, path: BenchPath, groups: ProcGroup[]): PathContext {
+  const workDir = join(env.workRoot, path.name);
+  mkdirSync(workDir, { recursive: true });
+  return {
+    harness: env.h,
+    topo: env.topo,
+    upstreams: env.upstreams,
+    pki: env.pki,
+    workDir,
+    repoRoot: env.repoRoot,
+    spawn(ns, args, o) {
+      const g = spawnGroup(env.h, ns, args, {
+        ...o,
+        logFile: join(workDir, `${groups.length}-${o.label.replace(/\W+/g, "_")}.out`),
+      });
+      groups.push(g);
+      return g;
+    },
+    waitForListen: (ns, port, group) => waitForListen(env.h, ns, port, group === undefined ? {} : { group }),
+  };
+}
+
+/** Checks that one HTTP request through the path gets a 2xx before anything is measured. */
+async function smokeTest(env: RunEnv, setup: PathSetup): Promise<void> {
+  const r = await env.loadgen.run(
+    {
+      mode: "closed",
+      target: { ...setup.targets.http, path: "/1k" },
+      conns: 1,
+      durationMs: 300,
+      warmupMs: 0,
+    },
+    10_000,
+  );
+  if (r.requests === 0 || r.errors > 0 || r.badStatus > 0) {
+    throw new BenchError(
+      "path_unreachable",
+      `smoke test: ${r.requests} ok, ${r.errors} errors, ${r.badStatus} non-2xx`,
+    );
+  }
+}
+
+async function runPath(env: RunEnv, path: BenchPath): Promise<PathResult> {
+  const base = { name: path.name, kind: path.kind, description: path.description };
+  const missing = missingNeeds(path);
+  if (missing.length > 0) {
+    const reason = `missing ${missing.join(", ")}`;
+    shout(`SKIPPING PATH ${path.name}: ${reason}. Install with: bash scripts/setup-system.sh --bench`);
+    return { ...base, status: "skipped", reason, reps: [] };
+  }
+  const groups: ProcGroup[] = [];
+  const ctx = pathContext(env, path, groups);
+  const reps: RepResult[] = [];
+  try {
+    note(`${path.name}: setting up`);
+    const setup = await path.setup(ctx);
+    await smokeTest(env, setup);
+    for (let i = 0; i < env.plan.reps; i++) {
+      const rep = await measureRep(
+        { harness: env.h, topo: env.topo, loadgen: env.loadgen, plan: env.plan, haveWrk: env.haveWrk },
+        setup,
+      );
+      reps.push(rep);
+      const r = rep.rates.map((x) => `p99@${x.rate} ${x.latencyMs.p99.toFixed(3)} ms`).join(", ");
+      note(
+        `${path.name} rep ${i + 1}/${env.plan.reps}: ${rep.throughputGbps.toFixed(2)} Gbit/s, ${r}, max ${Math.round(rep.maxRps)} rps, ${Math.round(rep.connPerS)} conn/s`,
+      );
+    }
+    const procs = setup.procs.map((p) => ({
+      label: p.label,
+      side: p.side,
+      peakRssMiB: groupPeakRssMiB(p.pid),
+    }));
+    const side = (s: string): number =>
+      procs.filter((p) => p.side === s).reduce((t, p) => t + p.peakRssMiB, 0);
+    return {
+      ...base,
+      status: "ok",
+      reps,
+      summary: summarise(reps, { rssMiB: { nodeA: side("node-a"), nodeB: side("node-b") }, procs }),
+    };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    shout(`PATH ${path.name} FAILED: ${reason}`);
+    return { ...base, status: "failed", reason, reps };
+  } finally {
+    await path.teardown(ctx).catch((e: unknown) => shout(`${path.name} teardown: ${String(e)}`));
+    for (const g of groups) await stopGroup(g);
+  }
+}

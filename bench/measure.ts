@@ -1,0 +1,135 @@
+import type { NetnsHarness, TwoNodeTopology } from "@ambit/testing";
+import type { BenchPlan } from "./bench-options.js";
+import type { LoadgenClient } from "./loadgen/loadgen-client.js";
+import type { Endpoint, PathSetup } from "./paths/bench-path.js";
+import { groupCpuSeconds, type ProcGroup } from "./procs.js";
+import type { CpuPer1k, PctKey, RateRep, RepResult } from "./report/results.js";
+import { runIperf, runWrk } from "./scenarios/tools.js";
+
+/** Everything one repetition needs. */
+export interface MeasureEnv {
+  readonly harness: NetnsHarness;
+  readonly topo: TwoNodeTopology;
+  readonly loadgen: LoadgenClient;
+  readonly plan: BenchPlan;
+  /** wrk is used for max rps when installed; otherwise the load generator runs closed-loop. */
+  readonly haveWrk: boolean;
+}
+
+type CpuSnap = { nodeA: number; nodeB: number };
+
+/** CPU of the path's proxies per side; undefined for a path without proxies (the baseline). */
+function cpuSnap(procs: readonly ProcGroup[]): CpuSnap | undefined {
+  if (procs.length === 0) return undefined;
+  const s = { nodeA: 0, nodeB: 0 };
+  for (const p of procs) {
+    const cpu = groupCpuSeconds(p.pid);
+    if (p.side === "node-b" || p.side === "server-pod") s.nodeB += cpu;
+    else s.nodeA += cpu;
+  }
+  return s;
+}
+
+/** CPU seconds per 1000 requests between two snapshots (vCPU per 1000 rps). */
+export function cpuPer1k(
+  before: CpuSnap | undefined,
+  after: CpuSnap | undefined,
+  requests: number,
+): CpuPer1k {
+  if (before === undefined || after === undefined)
+    return { nodeA: Number.NaN, nodeB: Number.NaN, total: Number.NaN };
+  const per = (x: number): number => (requests > 0 ? (x * 1000) / requests : Number.NaN);
+  const a = per(after.nodeA - before.nodeA);
+  const b = per(after.nodeB - before.nodeB);
+  return { nodeA: a, nodeB: b, total: a + b };
+}
+
+function pct(s: { percentilesMs: Record<string, number> }): Record<PctKey, number> {
+  const g = (k: string): number => s.percentilesMs[k] ?? Number.NaN;
+  return { p50: g("p50"), p90: g("p90"), p99: g("p99"), "p99.9": g("p99.9") };
+}
+
+async function measureRate(
+  env: MeasureEnv,
+  http: Endpoint,
+  procs: readonly ProcGroup[],
+  rate: number,
+): Promise<RateRep> {
+  const { plan } = env;
+  const before = cpuSnap(procs);
+  const r = await env.loadgen.run(
+    {
+      mode: "rate",
+      target: { ...http, path: "/1k" },
+      rate,
+      conns: plan.rateConns,
+      durationMs: plan.rateSeconds * 1000,
+      warmupMs: plan.warmupMs,
+    },
+    plan.rateSeconds * 1000 + plan.warmupMs + 20_000,
+  );
+  const sent = Math.round((rate * (plan.rateSeconds * 1000 + plan.warmupMs)) / 1000);
+  return {
+    rate,
+    achievedRps: r.rps,
+    errors: r.errors + r.badStatus + (r.unsent ?? 0),
+    latencyMs: pct(r.latency),
+    latencyFromIntendedMs: pct(r.latencyFromIntended ?? r.latency),
+    senderLatenessP99Ms: r.senderLateness?.percentilesMs["p99"] ?? Number.NaN,
+    cpuPer1k: cpuPer1k(before, cpuSnap(procs), sent),
+  };
+}
+
+/**
+ * One repetition of all scenarios, in a fixed order: throughput, fixed rates (low to high), max
+ * rps, new connections. The client side always runs in the client pod.
+ */
+export async function measureRep(env: MeasureEnv, setup: PathSetup): Promise<RepResult> {
+  const { plan, harness: h, topo } = env;
+  const client = topo.podA.ns;
+  const http = setup.targets.http;
+  const throughputGbps = await runIperf(h, client, setup.targets.iperf, plan.iperfSeconds);
+  const rates: RateRep[] = [];
+  for (const rate of plan.rates) rates.push(await measureRate(env, http, setup.procs, rate));
+  const before = cpuSnap(setup.procs);
+  let maxRps: number;
+  let maxRpsErrors: number;
+  let requests: number;
+  if (env.haveWrk) {
+    const w = await runWrk(h, client, http, plan.maxRpsSeconds, plan.maxRpsConns);
+    [maxRps, maxRpsErrors, requests] = [w.rps, w.errors, w.requests];
+  } else {
+    const r = await env.loadgen.run(
+      {
+        mode: "closed",
+        target: { ...http, path: "/1k" },
+        conns: plan.maxRpsConns,
+        durationMs: plan.maxRpsSeconds * 1000,
+        warmupMs: 0,
+      },
+      plan.maxRpsSeconds * 1000 + 20_000,
+    );
+    [maxRps, maxRpsErrors, requests] = [r.rps, r.errors + r.badStatus, r.requests];
+  }
+  const maxRpsCpuPer1k = cpuPer1k(before, cpuSnap(setup.procs), requests);
+  const c = await env.loadgen.run(
+    {
+      mode: "connect",
+      target: { ...http, path: "/1k" },
+      conns: plan.connConcurrency,
+      durationMs: plan.connSeconds * 1000,
+      warmupMs: 100,
+    },
+    plan.connSeconds * 1000 + 20_000,
+  );
+  return {
+    throughputGbps,
+    rates,
+    maxRps,
+    maxRpsErrors,
+    maxRpsTool: env.haveWrk ? "wrk" : "loadgen",
+    maxRpsCpuPer1k,
+    connPerS: c.rps,
+    connErrors: c.errors + c.badStatus,
+  };
+}

@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import { run } from "@ambit/testing";
+import { BenchPorts } from "../bench-ports.js";
+import type { BenchPath, PathContext, UpstreamName } from "./bench-path.js";
+import { clientPort, hostPort, nodeATargets, upstream } from "./upstreams.js";
+
+const NAMES: readonly UpstreamName[] = ["http", "iperf"];
+
+/** Go build cache outside the repo; the build is offline (stdlib only, no module downloads). */
+export const GO_ENV = {
+  GOFLAGS: "-mod=mod",
+  GOPROXY: "off",
+  GOCACHE: "/tmp/ambit-bench-gocache",
+  GOPATH: "/tmp/ambit-bench-gopath",
+  CGO_ENABLED: "0",
+};
+
+/** Builds bench/peers/go-hbone into `outDir`; returns the binary path. */
+export async function buildGoHbone(ctx: Pick<PathContext, "repoRoot" | "workDir">): Promise<string> {
+  const out = join(ctx.workDir, "go-hbone");
+  const src = join(ctx.repoRoot, "bench", "peers", "go-hbone");
+  // `go -C` is Go ≥ 1.20; Debian 12 has 1.19, so build through a shell `cd`.
+  const argv = ["sh", src, ...goEnvArgs(), "go", "build", "-o", out, "."];
+  await run("sh", ["-c", 'cd "$1" && shift && exec env "$@"', ...argv], { timeoutMs: 180_000 });
+  return out;
+}
+
+function goEnvArgs(): string[] {
+  return Object.entries(GO_ENV).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The Go-stdlib HBONE pair: an independent HTTP/2 CONNECT implementation (net/http's bundled h2). */
+export const benchPath: BenchPath = {
+  name: "go-hbone",
+  kind: "peer",
+  description: "Go stdlib HBONE pair (bench/peers/go-hbone): TCP → HTTP/2 CONNECT over mTLS (pooled) → TCP",
+  needs: [{ bin: "go", pkg: "golang-go" }],
+  async setup(ctx) {
+    const { topo, pki } = ctx;
+    const bin = await buildGoHbone(ctx);
+    const tls = (cert: string, key: string): string[] => ["-cert", cert, "-key", key, "-ca", pki.caCert];
+    const b = ctx.spawn(
+      topo.nodeB.ns,
+      [
+        bin,
+        "server",
+        "-listen",
+        `${topo.nodeB.ip}:${BenchPorts.tunnel}`,
+        ...tls(pki.serverCert, pki.serverKey),
+      ],
+      { label: "go-hbone (node B)", side: "node-b" },
+    );
+    await ctx.waitForListen(topo.nodeB.ns, BenchPorts.tunnel, b);
+    const maps = NAMES.flatMap((n) => [
+      "-map",
+      `${topo.nodeA.ip}:${clientPort(n)}=${hostPort(upstream(ctx, n))}`,
+    ]);
+    const a = ctx.spawn(
+      topo.nodeA.ns,
+      [
+        bin,
+        "client",
+        "-peer",
+        `${topo.nodeB.ip}:${BenchPorts.tunnel}`,
+        "-sni",
+        pki.serverName,
+        ...tls(pki.clientCert, pki.clientKey),
+        ...maps,
+      ],
+      { label: "go-hbone (node A)", side: "node-a" },
+    );
+    for (const n of NAMES) await ctx.waitForListen(topo.nodeA.ns, clientPort(n), a);
+    return { targets: nodeATargets(ctx), procs: [a, b] };
+  },
+  async teardown() {},
+};

@@ -1,0 +1,3 @@
+module ambit.bench/go-hbone
+
+go 1.19

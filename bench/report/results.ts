@@ -1,0 +1,131 @@
+import type { PathKind } from "../paths/bench-path.js";
+
+/** Percentile keys in reports, lowest first. */
+export const PCT_KEYS = ["p50", "p90", "p99", "p99.9"] as const;
+export type PctKey = (typeof PCT_KEYS)[number];
+
+/** CPU seconds per 1000 requests (≡ vCPU per 1000 rps), per node and in total. */
+export interface CpuPer1k {
+  readonly nodeA: number;
+  readonly nodeB: number;
+  readonly total: number;
+}
+
+export interface RateRep {
+  readonly rate: number;
+  readonly achievedRps: number;
+  readonly errors: number;
+  readonly latencyMs: Readonly<Record<PctKey, number>>;
+  /** From intended send time, generator timer lateness included. */
+  readonly latencyFromIntendedMs: Readonly<Record<PctKey, number>>;
+  readonly senderLatenessP99Ms: number;
+  readonly cpuPer1k: CpuPer1k;
+}
+
+/** One repetition of every scenario on one path. */
+export interface RepResult {
+  readonly throughputGbps: number;
+  readonly rates: readonly RateRep[];
+  readonly maxRps: number;
+  readonly maxRpsErrors: number;
+  readonly maxRpsTool: "wrk" | "loadgen";
+  readonly maxRpsCpuPer1k: CpuPer1k;
+  readonly connPerS: number;
+  readonly connErrors: number;
+}
+
+export interface RateSummary {
+  readonly rate: number;
+  readonly latencyMs: Readonly<Record<PctKey, number>>;
+  readonly cpuPer1k: CpuPer1k;
+  readonly errors: number;
+}
+
+/** Medians over repetitions (errors are summed: any error is worth seeing). */
+export interface PathSummary {
+  readonly throughputGbps: number;
+  readonly rates: readonly RateSummary[];
+  readonly maxRps: number;
+  readonly maxRpsCpuPer1k: CpuPer1k;
+  readonly connPerS: number;
+  readonly errors: number;
+  /** Peak RSS (sum of VmHWM of each side's proxy processes), MiB. */
+  readonly rssMiB: { readonly nodeA: number; readonly nodeB: number };
+  readonly procs: readonly { readonly label: string; readonly side: string; readonly peakRssMiB: number }[];
+}
+
+export interface PathResult {
+  readonly name: string;
+  readonly kind: PathKind;
+  readonly description: string;
+  readonly status: "ok" | "skipped" | "failed";
+  /** Why a path was skipped or failed (exact missing packages, or the error). */
+  readonly reason?: string;
+  readonly reps: readonly RepResult[];
+  readonly summary?: PathSummary;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly mode: "quick" | "full";
+  readonly reps: number;
+  readonly host: {
+    readonly cpus: number;
+    readonly kernel: string;
+    readonly node: string;
+    readonly loadavg: readonly number[];
+  };
+  readonly plan: Readonly<Record<string, unknown>>;
+  readonly paths: readonly PathResult[];
+  readonly elapsedS: number;
+}
+
+/** Median of the finite values (mean of the middle two for an even count); NaN when none. */
+export function median(xs: readonly number[]): number {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+function medianCpu(xs: readonly CpuPer1k[]): CpuPer1k {
+  return {
+    nodeA: median(xs.map((x) => x.nodeA)),
+    nodeB: median(xs.map((x) => x.nodeB)),
+    total: median(xs.map((x) => x.total)),
+  };
+}
+
+function medianPct(xs: readonly Readonly<Record<PctKey, number>>[]): Record<PctKey, number> {
+  const out = {} as Record<PctKey, number>;
+  for (const k of PCT_KEYS) out[k] = median(xs.map((x) => x[k]));
+  return out;
+}
+
+/** Reduces repetitions to medians (each metric independently, as is usual for benchmark tables). */
+export function summarise(
+  reps: readonly RepResult[],
+  rss: Pick<PathSummary, "rssMiB" | "procs">,
+): PathSummary {
+  const rates = [...new Set(reps.flatMap((r) => r.rates.map((x) => x.rate)))].sort((a, b) => a - b);
+  return {
+    throughputGbps: median(reps.map((r) => r.throughputGbps)),
+    rates: rates.map((rate) => {
+      const xs = reps.flatMap((r) => r.rates.filter((x) => x.rate === rate));
+      return {
+        rate,
+        latencyMs: medianPct(xs.map((x) => x.latencyMs)),
+        cpuPer1k: medianCpu(xs.map((x) => x.cpuPer1k)),
+        errors: xs.reduce((s, x) => s + x.errors, 0),
+      };
+    }),
+    maxRps: median(reps.map((r) => r.maxRps)),
+    maxRpsCpuPer1k: medianCpu(reps.map((r) => r.maxRpsCpuPer1k)),
+    connPerS: median(reps.map((r) => r.connPerS)),
+    errors: reps.reduce(
+      (s, r) => s + r.maxRpsErrors + r.connErrors + r.rates.reduce((t, x) => t + x.errors, 0),
+      0,
+    ),
+    ...rss,
+  };
+}

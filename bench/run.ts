@@ -1,0 +1,46 @@
+/**
+ * `npm run bench -- [--quick] [--paths a,b] [--reps N]`: builds a two-node netns cluster, measures
+ * every path in bench/paths/ on it, prints a markdown table on stdout and writes JSON + an SVG
+ * chart under bench/results/. See docs/architecture/benchmarks.md.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseBenchOptions, USAGE } from "./bench-options.js";
+import { runBench } from "./bench-runner.js";
+import { note } from "./log.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { renderLatencySvg } from "./report/svg-chart.js";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+async function main(): Promise<number> {
+  const opts = parseBenchOptions(process.argv.slice(2), join(repoRoot, "bench", "results"));
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const report = await runBench(opts, repoRoot);
+  mkdirSync(opts.outDir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, "-");
+  const base = join(opts.outDir, `bench-${report.mode}-${stamp}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.svg`, renderLatencySvg(report));
+  writeFileSync(join(opts.outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(opts.outDir, "latest.svg"), renderLatencySvg(report));
+  process.stdout.write(renderMarkdown(report));
+  note(
+    `wrote ${base}.json and ${base}.svg (also latest.json / latest.svg) in ${report.elapsedS.toFixed(0)} s`,
+  );
+  return report.paths.some((p) => p.status === "failed") ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
