@@ -39,6 +39,7 @@ export type {
   AppProtocol,
   GatewayAddress,
   Locality,
+  NetworkMode,
   ServicePort,
   TunnelProtocol,
   Workload,

@@ -67,4 +67,8 @@ export interface Workload {
   readonly clusterId: string;
   readonly locality: Locality;
   readonly capacity: number;
+  /** `host_network` workloads share the node's IP and are not indexed by address (wire-spec §3.7). Absent = standard. */
+  readonly networkMode?: NetworkMode;
 }
+
+export type NetworkMode = "standard" | "host_network";
