@@ -224,7 +224,8 @@ export function getMark(s: net.Socket | net.Server): number {
 
 /**
  * The destination the client dialled before REDIRECT/DNAT rewrote it (SO_ORIGINAL_DST for IPv4,
- * IP6T_SO_ORIGINAL_DST for IPv6). Fails with code `not_redirected` when no NAT touched the connection.
+ * IP6T_SO_ORIGINAL_DST for IPv6). A tracked connection that no rule rewrote reports its real destination;
+ * code `not_redirected` means conntrack has no entry at all (no NAT rules in that namespace).
  */
 export function getOriginalDst(socket: net.Socket): { ip: string; port: number } {
   try {

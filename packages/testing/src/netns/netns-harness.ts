@@ -1,6 +1,9 @@
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogger } from "@ambit/core";
 import { type ExecResult, run, runInNetns, runSyncQuiet, spawnInNetns } from "./exec.js";
 import { NetnsError } from "./netns-error.js";
@@ -156,6 +159,20 @@ export class NetnsHarness {
     if (!/^[a-z0-9_.]+$/.test(key)) throw new NetnsError("invalid_name", `bad sysctl key: ${key}`);
     const file = `/proc/sys/${key.replaceAll(".", "/")}`;
     await runInNetns(ns, ["sh", "-c", `echo "$1" > "${file}"`, "sh", value]);
+  }
+
+  /**
+   * Loads an nft ruleset (nft syntax, several tables allowed) inside `ns`, atomically. Goes through
+   * a temp file because `nft -f -` fails on Node's stdio pipes.
+   */
+  async nft(ns: string, ruleset: string): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), "amb-nft-"));
+    try {
+      await writeFile(join(dir, "rules.nft"), ruleset);
+      await runInNetns(ns, ["nft", "-f", join(dir, "rules.nft")]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Runs a command to completion inside `ns`; rejects with its stderr. */
