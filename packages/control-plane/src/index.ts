@@ -1,7 +1,48 @@
 /** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
 export const PACKAGE = "@ambit/control-plane";
+export type { MeshConfig } from "./model/mesh-config.js";
+export { DEFAULT_MESH_CONFIG, meshConfig } from "./model/mesh-config.js";
+export type { BuildSnapshotOptions, ConfigSnapshot } from "./model/snapshot.js";
+export { buildSnapshot } from "./model/snapshot.js";
+export type { SnapshotBuilderOptions, SnapshotListener } from "./model/snapshot-builder.js";
+export { createSnapshotBuilder, SnapshotBuilder } from "./model/snapshot-builder.js";
+export { checkSnapshot } from "./model/snapshot-check.js";
 export type { ControlPlaneServerErrorCode, ControlPlaneServerOptions } from "./server/index.js";
 export { ControlPlaneServer, ControlPlaneServerError } from "./server/index.js";
+export { AggregateSource, createAggregateSource } from "./sources/aggregate-source.js";
+// Config sources, snapshot, translation and status (issue 4, first half).
+export type {
+  AuthorizationPolicyObject,
+  ConfigKey,
+  ConfigKind,
+  ConfigObject,
+  GatewayObject,
+  HTTPRouteObject,
+  NamespaceObject,
+  PeerAuthenticationObject,
+  PodObject,
+  ServiceObject,
+} from "./sources/config-object.js";
+export { configKey, keyOf } from "./sources/config-object.js";
+export type { ConfigSource, SourceChange } from "./sources/config-source.js";
+export type { FileSourceErrorCode, FileSourceOptions } from "./sources/file-source.js";
+export { createFileSource, FileSource, FileSourceError } from "./sources/file-source.js";
+export { createMemorySource, MemorySource } from "./sources/memory-source.js";
+export type { ParsedDocument } from "./sources/parse-documents.js";
+export { parseConfigDocuments } from "./sources/parse-documents.js";
+export type { ConfigIssue, IssueCode, IssueSeverity, SourceLocation } from "./status/config-issue.js";
+export { compareIssues, formatIssue } from "./status/config-issue.js";
+export type { IssueFilter, StatusSummary } from "./status/config-status.js";
+export { ConfigStatus, createConfigStatus } from "./status/config-status.js";
+export { ADDRESS_TYPE_URL, addressGenerator } from "./translate/address-generator.js";
+export {
+  AUTHORIZATION_TYPE_URL,
+  authorizationGenerator,
+  translationIssues,
+} from "./translate/authorization-generator.js";
+export { GENERATORS } from "./translate/generators.js";
+export { STATIC_STRICT_POLICY } from "./translate/peer-authentication.js";
+export { podUid } from "./translate/workload.js";
 export type {
   ServiceRegistry,
   XdsAuthenticator,
