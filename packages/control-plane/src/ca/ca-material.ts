@@ -1,0 +1,226 @@
+/**
+ * The CA's signing material: a signer certificate + key, the intermediates up to the root, and the
+ * trust bundle (one or more roots, so a new root can be added before the old one is retired).
+ * Two sources: a self-signed ECDSA P-256 root generated on first start and persisted in the state
+ * directory (key mode 0600), or operator-provided files in Istio's `cacerts` layout
+ * (`ca-cert.pem`, `ca-key.pem`, `root-cert.pem`, optional `cert-chain.pem`).
+ */
+import { createPrivateKey, createPublicKey, X509Certificate as NodeX509, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createLogger } from "@ambit/core";
+import { CaError } from "./ca-error.js";
+import {
+  type CryptoKey,
+  type CryptoKeyPair,
+  certPem,
+  splitPemCertificates,
+  subtle,
+  x509,
+} from "./x509-setup.js";
+
+const log = createLogger("ca.material");
+
+/** Everything needed to sign leaves and to tell clients what to trust. */
+export interface CaMaterial {
+  readonly signerCert: x509.X509Certificate;
+  readonly signerKey: CryptoKey;
+  /** WebCrypto signature algorithm matching the signer key. */
+  readonly signingAlgorithm: Algorithm & Record<string, unknown>;
+  /** Certificates between a leaf and the root, signer first; empty when the signer is the root. */
+  readonly intermediatesPem: readonly string[];
+  /** The trust bundle: every root, the signer's own root first. */
+  readonly rootsPem: readonly string[];
+}
+
+type Algorithm = { name: string };
+
+/** Paths in Istio's plugged-in CA layout. */
+export interface CaFiles {
+  /** Signer certificate (root or intermediate). */
+  readonly certFile: string;
+  /** Signer private key (PKCS#8, SEC1 or PKCS#1 PEM). */
+  readonly keyFile: string;
+  /** Root(s) of trust; several concatenated roots form the bundle. */
+  readonly rootsFile: string;
+  /** Optional: the signer followed by its intermediates (roots in it are ignored). */
+  readonly chainFile?: string;
+}
+
+const P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+const ROOT_DIR = "ca";
+const ROOT_CERT = "root-cert.pem";
+const ROOT_KEY = "root-key.pem";
+const ROOT_VALIDITY_DAYS = 3650;
+
+function algorithmForKeyPem(keyPem: string): {
+  importAlg: Record<string, unknown>;
+  signAlg: Algorithm & Record<string, unknown>;
+} {
+  const k = createPrivateKey(keyPem);
+  const d = k.asymmetricKeyDetails ?? {};
+  if (k.asymmetricKeyType === "ec" && d.namedCurve === "prime256v1") {
+    return { importAlg: { ...P256 }, signAlg: { name: "ECDSA", hash: "SHA-256" } };
+  }
+  if (k.asymmetricKeyType === "ec" && d.namedCurve === "secp384r1") {
+    return { importAlg: { name: "ECDSA", namedCurve: "P-384" }, signAlg: { name: "ECDSA", hash: "SHA-384" } };
+  }
+  if (k.asymmetricKeyType === "rsa" && (d.modulusLength ?? 0) >= 2048) {
+    const alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+    return { importAlg: alg, signAlg: alg };
+  }
+  throw new CaError(
+    "bad_ca_material",
+    `ca material: unsupported signer key ${k.asymmetricKeyType} ${JSON.stringify(d)} (want P-256, P-384 or RSA>=2048)`,
+  );
+}
+
+async function importSignerKey(
+  keyPem: string,
+): Promise<{ key: CryptoKey; signAlg: CaMaterial["signingAlgorithm"] }> {
+  const { importAlg, signAlg } = algorithmForKeyPem(keyPem);
+  const der = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
+  const key = await subtle.importKey("pkcs8", der, importAlg as never, false, ["sign"]);
+  return { key, signAlg };
+}
+
+function assertKeyMatches(certPemText: string, keyPem: string): void {
+  const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
+  const fromCert = new NodeX509(certPemText).publicKey.export({ type: "spki", format: "der" });
+  if (!fromKey.equals(fromCert)) {
+    throw new CaError("bad_ca_material", "ca material: private key does not match the signer certificate");
+  }
+}
+
+/** Check signer → intermediates → one of the roots, CA flags and validity. */
+function assertChain(signerPem: string, intermediates: readonly string[], roots: readonly string[]): void {
+  if (roots.length === 0) throw new CaError("bad_ca_material", "ca material: no root certificate");
+  const now = Date.now();
+  const path = [signerPem, ...intermediates.slice(1)].map((p) => new NodeX509(p));
+  for (const c of path) {
+    if (!c.ca) throw new CaError("bad_ca_material", `ca material: ${c.subject} is not a CA certificate`);
+    if (Date.parse(c.validTo) <= now)
+      throw new CaError("bad_ca_material", `ca material: ${c.subject} expired`);
+  }
+  for (let i = 0; i + 1 < path.length; i++) {
+    const [child, parent] = [path[i] as NodeX509, path[i + 1] as NodeX509];
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+      throw new CaError(
+        "bad_ca_material",
+        `ca material: ${child.subject} is not signed by ${parent.subject}`,
+      );
+    }
+  }
+  const top = path[path.length - 1] as NodeX509;
+  const anchored = roots.some((r) => {
+    const root = new NodeX509(r);
+    return top.raw.equals(root.raw) || (top.checkIssued(root) && top.verify(root.publicKey));
+  });
+  if (!anchored)
+    throw new CaError("bad_ca_material", `ca material: ${top.subject} does not chain to any root`);
+}
+
+/** Load operator-provided CA files (root or intermediate signer). */
+export async function loadCaFromFiles(files: CaFiles): Promise<CaMaterial> {
+  let signerText: string;
+  let keyPem: string;
+  let rootsText: string;
+  let chainText: string | undefined;
+  try {
+    [signerText, keyPem, rootsText] = (await Promise.all(
+      [files.certFile, files.keyFile, files.rootsFile].map((f) => readFile(f, "utf8")),
+    )) as [string, string, string];
+    chainText = files.chainFile ? await readFile(files.chainFile, "utf8") : undefined;
+  } catch (e) {
+    throw new CaError("bad_ca_material", `ca material: cannot read CA files: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const signerPem = splitPemCertificates(signerText)[0];
+  if (!signerPem) throw new CaError("bad_ca_material", `ca material: no certificate in ${files.certFile}`);
+  const roots = splitPemCertificates(rootsText);
+  const rootRaw = new Set(roots.map((r) => new NodeX509(r).raw.toString("base64")));
+  const signerIsRoot = rootRaw.has(new NodeX509(signerPem).raw.toString("base64"));
+  // The chain a leaf carries: the signer and its intermediates, never roots (they go last, as the bundle).
+  const rawOf = (p: string) => new NodeX509(p).raw.toString("base64");
+  const chain = (chainText ? splitPemCertificates(chainText) : []).filter((p) => !rootRaw.has(rawOf(p)));
+  if (chain.length === 0 || rawOf(chain[0] as string) !== rawOf(signerPem)) chain.unshift(signerPem);
+  const intermediatesPem = signerIsRoot ? [] : chain;
+  assertKeyMatches(signerPem, keyPem);
+  assertChain(signerPem, signerIsRoot ? [] : intermediatesPem, roots);
+  const { key, signAlg } = await importSignerKey(keyPem);
+  log.info("loaded CA from files", {
+    signer: new NodeX509(signerPem).subject,
+    roots: roots.length,
+    intermediate: !signerIsRoot,
+  });
+  return {
+    signerCert: new x509.X509Certificate(signerPem),
+    signerKey: key,
+    signingAlgorithm: signAlg,
+    intermediatesPem,
+    rootsPem: roots,
+  };
+}
+
+/**
+ * The persisted self-signed root of `<stateDir>/ca/`, generated on first start. Restarts reuse it
+ * so issued certificates and distributed roots stay valid. A key file readable by others is
+ * tightened to 0600 with a warning.
+ */
+export async function loadOrCreateRoot(stateDir: string, trustDomain: string): Promise<CaMaterial> {
+  const dir = join(stateDir, ROOT_DIR);
+  const certFile = join(dir, ROOT_CERT);
+  const keyFile = join(dir, ROOT_KEY);
+  const exists = await stat(keyFile).then(
+    (s) => s,
+    () => undefined,
+  );
+  if (exists) {
+    if ((exists.mode & 0o077) !== 0) {
+      log.warn("CA root key was readable by others; tightening to 0600", { keyFile });
+      await chmod(keyFile, 0o600);
+    }
+    return loadCaFromFiles({ certFile, keyFile, rootsFile: certFile });
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const keys = (await subtle.generateKey(P256, true, ["sign", "verify"])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: `O=${trustDomain}, CN=ambit root CA`,
+    keys,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + ROOT_VALIDITY_DAYS * 86_400_000),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  const keyDer = await subtle.exportKey("pkcs8", keys.privateKey);
+  const suffix = `${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  // Key first, both via temp + rename: a crash never leaves a certificate without its key.
+  await writeFile(`${keyFile}.${suffix}`, `${x509.PemConverter.encode(keyDer, "PRIVATE KEY")}\n`, {
+    mode: 0o600,
+  });
+  await rename(`${keyFile}.${suffix}`, keyFile);
+  await writeFile(`${certFile}.${suffix}`, certPem(cert), { mode: 0o644 });
+  await rename(`${certFile}.${suffix}`, certFile);
+  log.info("generated CA root", { certFile, trustDomain });
+  return loadCaFromFiles({ certFile, keyFile, rootsFile: certFile });
+}
+
+/** Add roots to the trust bundle (root rotation: trust old and new while leaves roll over). */
+export function withAdditionalRoots(m: CaMaterial, bundlePem: string): CaMaterial {
+  const seen = new Set(m.rootsPem.map((r) => new NodeX509(r).fingerprint256));
+  const extra = splitPemCertificates(bundlePem).filter((r) => !seen.has(new NodeX509(r).fingerprint256));
+  return { ...m, rootsPem: [...m.rootsPem, ...extra] };
+}
+
+/** 128-bit positive serial as hex. */
+export function randomSerial(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0] as number) & 0x7f;
+  return b.toString("hex");
+}
