@@ -1,3 +1,5 @@
+export type { AgentArgs } from "./agent-args.js";
+export { parseAgentArgs } from "./agent-args.js";
 export type {
   ExecResult,
   InstalledState,
@@ -6,6 +8,15 @@ export type {
   ReconcileOutcome,
 } from "./netns/index.js";
 export { createLinuxNetnsExec, FakeNetnsExec, InpodRedirector, NetnsError } from "./netns/index.js";
+export type {
+  NodeAgentOptions,
+  NodeAgentStatus,
+  PodEntry,
+  PodStatus,
+  PodStep,
+  PodsFileErrorCode,
+} from "./pods/index.js";
+export { NodeAgent, PodsFileError, parsePodsFile, planPod, wantsEnrolment } from "./pods/index.js";
 export type {
   InpodRulesConfig,
   InpodRuleset,
@@ -22,3 +33,5 @@ export {
   renderApplyScript,
   renderRemoveScript,
 } from "./rules/index.js";
+export type { ZdsOutcome, ZdsPod, ZdsServerErrorCode, ZdsServerOptions } from "./zds/index.js";
+export { ZdsServer, ZdsServerError } from "./zds/index.js";
