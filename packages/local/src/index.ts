@@ -1,2 +1,37 @@
-/** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
-export const PACKAGE = "@ambit/local";
+export { assertCanRun, REQUIRED_TOOLS, run, runInNetns, spawnInNetns, which } from "./exec/run.js";
+export type { LocalErrorCode } from "./local-error.js";
+export { LocalError } from "./local-error.js";
+export type {
+  AppliedObject,
+  ContainerSpec,
+  DeploymentObject,
+  ManifestObject,
+  NamespaceObject,
+  PodObject,
+  ServiceObject,
+} from "./manifest/manifest-types.js";
+export { objectKey, PASSTHROUGH_KINDS } from "./manifest/manifest-types.js";
+export { loadManifests, objectFromDocument, parseManifestText } from "./manifest/parse-manifests.js";
+export type { ClusterLayout, NodeLayout } from "./plan/cluster-layout.js";
+export { clusterLayout, clusterPrefix, podHostVeth, podNetnsName } from "./plan/cluster-layout.js";
+export type { DesiredPod, PodPlan, PodRecord } from "./plan/pod-plan.js";
+export { desiredPods, planPods } from "./plan/pod-plan.js";
+export type { Endpoint, ServiceRecord } from "./plan/service-plan.js";
+export { planServices, serviceEndpoints } from "./plan/service-plan.js";
+export { renderServiceRules, SERVICE_TABLE } from "./render/kube-proxy-rules.js";
+export { renderPodHosts, renderPodResolvConf } from "./render/pod-etc-files.js";
+export type { ComponentApp, ComponentMain } from "./runtime/components.js";
+export { resolveComponentMain } from "./runtime/components.js";
+export { callDaemon, ensureDaemon, liveDaemon } from "./runtime/daemon-client.js";
+export type { ApplyRequest, DaemonEvent, DeleteRequest, UpRequest } from "./runtime/daemon-protocol.js";
+export { runDaemon } from "./runtime/daemon-server.js";
+export type { LocalRuntimeOptions, Progress } from "./runtime/local-runtime.js";
+export { LocalRuntime } from "./runtime/local-runtime.js";
+export { containerEnv, containerLogName } from "./runtime/pod-processes.js";
+export type { ClusterInfo, DesiredEntry, StatePaths } from "./runtime/state-dir.js";
+export { defaultStateDir, statePaths } from "./runtime/state-dir.js";
+export type { ClusterStatus, ComponentStatus, PodStatus } from "./runtime/status.js";
+export type { TeardownReport } from "./runtime/teardown.js";
+export { teardownCluster } from "./runtime/teardown.js";
+export type { BackoffPolicy, ProcessSpec, ProcessStatus } from "./supervisor/supervisor.js";
+export { DEFAULT_BACKOFF, Supervisor } from "./supervisor/supervisor.js";

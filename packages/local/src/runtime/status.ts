@@ -1,0 +1,185 @@
+import { Ports } from "@ambit/api";
+import { probeInNetns } from "../cluster/probe.js";
+import type { AppliedObject } from "../manifest/manifest-types.js";
+import type { ClusterLayout } from "../plan/cluster-layout.js";
+import type { PodRecord } from "../plan/pod-plan.js";
+import { type ServiceRecord, serviceEndpoints } from "../plan/service-plan.js";
+import type { ProcessStatus } from "../supervisor/supervisor.js";
+import type { ComponentInstance } from "./component-processes.js";
+import { containerProcessName } from "./pod-processes.js";
+import { namespaceLabels, podWantsMesh } from "./publish.js";
+import type { StatePaths } from "./state-dir.js";
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly app: string;
+  readonly node?: string;
+  readonly netns: string;
+  /** `unavailable`: the app's main does not exist in this build (see `detail`). */
+  readonly state: "running" | "backoff" | "exited" | "stopped" | "unavailable";
+  readonly pid?: number;
+  readonly restarts: number;
+  /** From the readiness endpoint where the app has one, else from process liveness. */
+  readonly health: "ready" | "not ready" | "alive" | "down";
+  readonly detail: string;
+}
+
+export interface PodStatus {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  readonly node: string;
+  readonly ip: string;
+  readonly netns: string;
+  /** Running, or CrashLoopBackOff while a container waits for its restart. */
+  readonly phase: string;
+  /** `ambient` when the labels ask for the mesh (the node agent confirms enrolment). */
+  readonly mesh: "ambient" | "none";
+  readonly restarts: number;
+  readonly containers: readonly { readonly name: string; readonly state: string; readonly pid?: number }[];
+}
+
+export interface ClusterStatus {
+  readonly cluster: {
+    readonly id: string;
+    readonly prefix: string;
+    readonly stateDir: string;
+    readonly daemonPid: number;
+  };
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly ip: string;
+    readonly podCidr: string;
+    readonly netns: string;
+    readonly pods: number;
+  }[];
+  readonly controlPlane: { readonly netns: string; readonly address: string };
+  readonly components: readonly ComponentStatus[];
+  readonly pods: readonly PodStatus[];
+  readonly services: readonly {
+    readonly name: string;
+    readonly namespace: string;
+    readonly vip: string;
+    readonly ports: string;
+    readonly endpoints: number;
+  }[];
+}
+
+interface StatusInput {
+  readonly layout: ClusterLayout;
+  readonly paths: StatePaths;
+  readonly pods: readonly PodRecord[];
+  readonly services: readonly ServiceRecord[];
+  readonly objects: readonly AppliedObject[];
+  readonly components: readonly ComponentInstance[];
+  readonly processes: readonly ProcessStatus[];
+}
+
+async function componentHealth(
+  c: ComponentInstance,
+  p: ProcessStatus | undefined,
+  layout: ClusterLayout,
+): Promise<ComponentStatus> {
+  const base = {
+    name: c.name,
+    app: c.app,
+    netns: c.netns,
+    ...(c.node !== undefined ? { node: c.node } : {}),
+  };
+  if (!c.main.available)
+    return { ...base, state: "unavailable", restarts: 0, health: "down", detail: c.main.reason };
+  if (p === undefined || p.state !== "running") {
+    return {
+      ...base,
+      state: p?.state ?? "stopped",
+      restarts: p?.restarts ?? 0,
+      health: "down",
+      detail: p?.lastExit ?? "",
+    };
+  }
+  const run = { ...base, state: "running" as const, pid: p.pid ?? 0, restarts: p.restarts };
+  if (c.app === "ztunnel") {
+    const r = await probeInNetns(c.netns, {
+      kind: "http",
+      url: `http://127.0.0.1:${Ports.readiness}/healthz/ready`,
+    });
+    return {
+      ...run,
+      health: r.ok ? "ready" : "not ready",
+      detail: `readiness :${Ports.readiness}: ${r.detail}`,
+    };
+  }
+  if (c.app === "control-plane") {
+    const r = await probeInNetns(c.netns, { kind: "tcp", host: layout.cpIp, port: Ports.controlPlane });
+    return {
+      ...run,
+      health: r.ok ? "ready" : "not ready",
+      detail: `xDS :${Ports.controlPlane}: ${r.detail}`,
+    };
+  }
+  return { ...run, health: "alive", detail: "process running (no readiness endpoint)" };
+}
+
+/** Gathers what `ambit status` shows; component probes run concurrently inside their netns. */
+export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
+  const procs = new Map(s.processes.map((p) => [p.name, p]));
+  const nsLabels = namespaceLabels(s.objects, s.pods);
+  const components = await Promise.all(
+    s.components.map((c) => componentHealth(c, procs.get(c.name), s.layout)),
+  );
+  const pods: PodStatus[] = s.pods.map((p) => {
+    const containers = p.containers.map((c) => {
+      const st = procs.get(containerProcessName(p, c.name));
+      return {
+        name: c.name,
+        state: st?.state ?? "stopped",
+        ...(st?.pid !== undefined ? { pid: st.pid } : {}),
+      };
+    });
+    const restarts = p.containers.reduce(
+      (n, c) => n + (procs.get(containerProcessName(p, c.name))?.restarts ?? 0),
+      0,
+    );
+    const phase = containers.every((c) => c.state === "running")
+      ? "Running"
+      : containers.some((c) => c.state === "backoff")
+        ? "CrashLoopBackOff"
+        : "Failed";
+    return {
+      name: p.name,
+      namespace: p.namespace,
+      uid: p.uid,
+      node: p.node,
+      ip: p.ip,
+      netns: p.netns,
+      phase,
+      mesh: podWantsMesh(p, nsLabels) ? "ambient" : "none",
+      restarts,
+      containers,
+    };
+  });
+  return {
+    cluster: { id: s.layout.id, prefix: s.layout.prefix, stateDir: s.paths.root, daemonPid: process.pid },
+    nodes: s.layout.nodes.map((n) => ({
+      name: n.name,
+      ip: n.ip,
+      podCidr: n.podCidr,
+      netns: n.netns,
+      pods: s.pods.filter((p) => p.node === n.name).length,
+    })),
+    controlPlane: { netns: s.layout.cpNetns, address: `${s.layout.cpIp}:${Ports.controlPlane}` },
+    components,
+    pods,
+    services: s.services.map((svc) => ({
+      name: svc.name,
+      namespace: svc.namespace,
+      vip: svc.vip === "" ? "None" : svc.vip,
+      ports: svc.ports.map((p) => `${p.port}/${p.protocol}`).join(","),
+      endpoints: new Set(
+        serviceEndpoints(svc, s.pods)
+          .flat()
+          .map((e) => e.ip),
+      ).size,
+    })),
+  };
+}
