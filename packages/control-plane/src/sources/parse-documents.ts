@@ -52,26 +52,27 @@ function parseDocument(
   origin: string,
   lc: LineCounter,
 ): ParsedDocument | undefined {
-  if (doc.contents === null && doc.errors.length === 0) return undefined; // empty document
+  const { raw, error: toJsError } = safeToJs(doc);
+  if (doc.errors.length === 0 && !toJsError && (raw === null || raw === undefined)) return undefined; // empty
   const start = loc(lc, file, doc.contents?.range[0] ?? doc.range[0]);
-  const raw: unknown = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : safeToJs(doc);
   const ident = identify(raw);
   const key = ident ? configKey(ident.kind, ident.namespace, ident.name) : undefined;
   const who = ident ? { kind: ident.kind, namespace: ident.namespace, name: ident.name } : {};
 
-  if (doc.errors.length > 0) {
+  const syntax = doc.errors[0];
+  if (syntax || toJsError) {
     // Only the first syntax error: the rest are usually consequences of it.
-    const issues = doc.errors.slice(0, 1).map(
-      (e): ConfigIssue => ({
-        severity: "error",
-        code: "yaml_syntax",
-        message: `invalid YAML: ${e.message.split("\n")[0]}`,
-        origin,
-        ...who,
-        location: e.linePos ? { file, line: e.linePos[0].line, column: e.linePos[0].col } : start,
-      }),
-    );
-    return { index, key, object: undefined, issues };
+    const issue: ConfigIssue = {
+      severity: "error",
+      code: "yaml_syntax",
+      message: `invalid YAML: ${syntax ? syntax.message.split("\n")[0] : toJsError}`,
+      origin,
+      ...who,
+      location: syntax?.linePos
+        ? { file, line: syntax.linePos[0].line, column: syntax.linePos[0].col }
+        : start,
+    };
+    return { index, key, object: undefined, issues: [issue] };
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     const issue: ConfigIssue = {
@@ -85,6 +86,7 @@ function parseDocument(
   }
   const kind = (raw as { kind?: unknown }).kind;
   if (typeof kind !== "string" || !(kind in SCHEMAS)) {
+    const kindAt = typeof kind === "string" ? locate(doc, ["kind"]) : undefined;
     const issue: ConfigIssue = {
       severity: typeof kind === "string" ? "warning" : "error",
       code: typeof kind === "string" ? "unknown_kind" : "missing_identity",
@@ -93,7 +95,7 @@ function parseDocument(
           ? `unknown kind ${JSON.stringify(kind)}: document ignored`
           : "missing kind: document ignored",
       origin,
-      location: start,
+      location: kindAt === undefined ? start : loc(lc, file, kindAt),
       path: "kind",
     };
     return { index, key: undefined, object: undefined, issues: [issue] };
@@ -127,11 +129,12 @@ function parseDocument(
   return { index, key, object, issues: [] };
 }
 
-function safeToJs(doc: Document.Parsed): unknown {
+/** toJS that survives alias bombs (`maxAliasCount`) and other conversion failures. */
+function safeToJs(doc: Document.Parsed): { raw: unknown; error: string | undefined } {
   try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    return undefined;
+    return { raw: doc.toJS({ maxAliasCount: 100 }), error: undefined };
+  } catch (e) {
+    return { raw: undefined, error: e instanceof Error ? e.message : String(e) };
   }
 }
 
