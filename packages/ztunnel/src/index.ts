@@ -8,3 +8,20 @@ export type {
   ZdsClientOptions,
 } from "./inpod/index.js";
 export { InpodWorkloads, ZdsClient } from "./inpod/index.js";
+export type {
+  AuthorizationDecision,
+  AuthorizationRequest,
+  DryRunResult,
+} from "./rbac/index.js";
+export { evaluateAuthorization, policyMatches } from "./rbac/index.js";
+export type {
+  AddressLookup,
+  Endpoint,
+  ProxyStateDump,
+  ProxyStateView,
+  StateChange,
+  WorkloadPolicies,
+} from "./state/index.js";
+export { ProxyState } from "./state/index.js";
+export type { ZtunnelXdsClientOptions } from "./xds/index.js";
+export { StateUpdater, ZtunnelXdsClient } from "./xds/index.js";

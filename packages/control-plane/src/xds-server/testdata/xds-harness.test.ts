@@ -1,6 +1,6 @@
 // Test harness for the xDS server tests: real TLS (test PKI), real gRPC, port 0, a raw delta ADS
 // client that exposes every response, and a tiny in-test "generator" building Address resources.
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import * as pb from "@ambit/api/pb";
 import { contentVersion, type DeltaRequest, type DeltaResponse, deltaAdsMethod, TypeUrl } from "@ambit/core";
@@ -10,6 +10,8 @@ import type { XdsResource } from "../../model/xds-generator.js";
 import { ControlPlaneServer } from "../../server/grpc-server.js";
 import type { XdsSnapshotResources } from "../snapshot-store.js";
 import { XdsServer, type XdsServerOptions } from "../xds-server.js";
+
+type RequestInit = MessageInitShape<typeof pb.discovery.DeltaDiscoveryRequestSchema>;
 
 export const GOOD_TOKEN = "Bearer node-token:";
 
@@ -124,13 +126,16 @@ export class RawAdsClient {
     }
   }
 
-  send(init: Partial<Omit<DeltaRequest, "$typeName">>): void {
+  send(init: RequestInit): void {
     this.call.write(create(pb.discovery.DeltaDiscoveryRequestSchema, init));
   }
 
   /** First request of a type (carries the node). */
-  subscribe(typeUrl: string, init: Partial<Omit<DeltaRequest, "$typeName">> = {}): void {
-    this.send({ node: { id: "ztunnel~10.0.0.9~zt.istio-system~istio-system.svc.cluster.local" }, typeUrl, ...init });
+  subscribe(typeUrl: string, init: RequestInit = {}): void {
+    const node = create(pb.envoyCore.NodeSchema, {
+      id: "ztunnel~10.0.0.9~zt.istio-system~istio-system.svc.cluster.local",
+    });
+    this.send({ ...init, node, typeUrl });
   }
 
   ack(r: DeltaResponse): void {
