@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createTwoNodeTopology, NetnsHarness, type TwoNodeTopology } from "@ambit/testing";
 import { BenchError } from "./bench-error.js";
 import { type BenchOptions, type BenchPlan, benchPlan } from "./bench-options.js";
+import { sampleBackgroundCpuPct } from "./host-load.js";
 import { type LoadgenClient, startLoadgen } from "./loadgen/loadgen-client.js";
 import { note, shout } from "./log.js";
 import { measureRep } from "./measure.js";
@@ -152,6 +153,18 @@ async function smokeTest(env: RunEnv, setup: PathSetup): Promise<void> {
 }
 
 async function runPath(env: RunEnv, path: BenchPath): Promise<PathResult> {
+  const before = await sampleBackgroundCpuPct();
+  const r = await runPathInner(env, path);
+  const after = await sampleBackgroundCpuPct();
+  if (before > 25 || after > 25) {
+    shout(
+      `${path.name}: the machine was ${before.toFixed(0)}% / ${after.toFixed(0)}% busy with other work before/after; numbers are depressed`,
+    );
+  }
+  return { ...r, backgroundCpuPct: { before, after } };
+}
+
+async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResult, "backgroundCpuPct">> {
   const base = { name: path.name, kind: path.kind, description: path.description };
   const missing = missingNeeds(path);
   if (missing.length > 0) {

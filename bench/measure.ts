@@ -72,7 +72,8 @@ async function measureRate(
   return {
     rate,
     achievedRps: r.rps,
-    errors: r.errors + r.badStatus + (r.unsent ?? 0),
+    errors: r.errors + r.badStatus,
+    unsent: r.unsent ?? 0,
     latencyMs: pct(r.latency),
     latencyFromIntendedMs: pct(r.latencyFromIntended ?? r.latency),
     senderLatenessP99Ms: r.senderLateness?.percentilesMs["p99"] ?? Number.NaN,

@@ -23,6 +23,8 @@ export interface ProcGroup {
 /** Fields of /proc/<pid>/stat the bench needs; times in clock ticks. */
 export interface ProcStat {
   readonly pid: number;
+  /** One-letter state (R, S, D, Z, …). */
+  readonly state: string;
   readonly ppid: number;
   readonly pgrp: number;
   readonly utime: number;
@@ -45,6 +47,7 @@ export function parseProcStat(text: string): ProcStat | undefined {
     .split(/\s+/);
   // f[0] is field 3 (state); field n is f[n-3].
   const num = (n: number): number => Number(f[n - 3]);
+  const state = f[0] ?? "?";
   const out = {
     pid,
     ppid: num(4),
@@ -54,7 +57,7 @@ export function parseProcStat(text: string): ProcStat | undefined {
     cutime: num(16),
     cstime: num(17),
   };
-  return Object.values(out).every(Number.isFinite) ? out : undefined;
+  return Object.values(out).every(Number.isFinite) ? { ...out, state } : undefined;
 }
 
 /** Parses `VmHWM:   12345 kB` out of /proc/<pid>/status (KiB), or undefined (kernel threads, gone). */
@@ -71,13 +74,13 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Live members of a process group (leader included). */
+/** Live members of a process group (leader included; zombies are dead and left out). */
 export function groupMembers(pgid: number): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     const s = readStat(Number(name));
-    if (s !== undefined && s.pgrp === pgid) out.push(s);
+    if (s !== undefined && s.pgrp === pgid && s.state !== "Z") out.push(s);
   }
   return out;
 }
@@ -169,7 +172,11 @@ export async function stopGroup(g: Pick<ProcGroup, "pid">, graceMs = 1000): Prom
   killGroupSync(g.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && groupMembers(g.pid).length > 0) await sleep(25);
-  if (groupMembers(g.pid).length > 0) killGroupSync(g.pid, "SIGKILL");
+  if (groupMembers(g.pid).length > 0) {
+    killGroupSync(g.pid, "SIGKILL");
+    const hard = Date.now() + 2000;
+    while (Date.now() < hard && groupMembers(g.pid).length > 0) await sleep(25);
+  }
   groups.delete(g.pid);
 }
 

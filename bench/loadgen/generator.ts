@@ -134,7 +134,10 @@ export async function runRate(job: Extract<LoadJob, { mode: "rate" }>): Promise<
     if (wait === undefined) maybeFinish();
     else timer = setTimeout(dispatch, Math.floor(wait / 1e6));
   };
-  const hardStop = setTimeout(() => finish(), job.durationMs + job.warmupMs + 5000);
+  // A saturated path queues without bound; stop draining after half the run again (at least 1 s)
+  // and report what is left as `unsent` rather than let one run stretch the whole bench.
+  const drainMs = Math.max(1000, (job.durationMs + job.warmupMs) / 2);
+  const hardStop = setTimeout(() => finish(), job.durationMs + job.warmupMs + drainMs);
   function maybeFinish(): void {
     if (sched.untilNextNs(now()) === undefined && inFlight === 0 && queue.length === 0) finish();
   }

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "@ambit/testing";
 import { BenchPorts } from "../bench-ports.js";
@@ -15,13 +17,21 @@ export const GO_ENV = {
   CGO_ENABLED: "0",
 };
 
-/** Builds bench/peers/go-hbone into `outDir`; returns the binary path. */
-export async function buildGoHbone(ctx: Pick<PathContext, "repoRoot" | "workDir">): Promise<string> {
-  const out = join(ctx.workDir, "go-hbone");
+/**
+ * Builds bench/peers/go-hbone once per source version: the binary is cached under GOCACHE by the
+ * hash of its sources, because linking alone takes seconds on a busy 2-core machine.
+ */
+export async function buildGoHbone(ctx: Pick<PathContext, "repoRoot">): Promise<string> {
   const src = join(ctx.repoRoot, "bench", "peers", "go-hbone");
+  const hash = createHash("sha256");
+  for (const f of readdirSync(src).sort()) hash.update(f).update(readFileSync(join(src, f)));
+  const out = join(GO_ENV.GOCACHE, `go-hbone-${hash.digest("hex").slice(0, 16)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(GO_ENV.GOCACHE, { recursive: true });
   // `go -C` is Go ≥ 1.20; Debian 12 has 1.19, so build through a shell `cd`.
-  const argv = ["sh", src, ...goEnvArgs(), "go", "build", "-o", out, "."];
+  const argv = ["sh", src, ...goEnvArgs(), "go", "build", "-o", `${out}.tmp`, "."];
   await run("sh", ["-c", 'cd "$1" && shift && exec env "$@"', ...argv], { timeoutMs: 180_000 });
+  renameSync(`${out}.tmp`, out);
   return out;
 }
 

@@ -10,7 +10,7 @@ import {
 export function fmtMs(x: number): string {
   if (!Number.isFinite(x)) return "—";
   if (x >= 100) return x.toFixed(0);
-  return x.toPrecision(3).replace(/\.?0+$/, (m) => (m.startsWith(".") ? "" : m));
+  return x.toPrecision(3);
 }
 
 export function fmtNum(x: number, digits = 0): string {
@@ -64,7 +64,8 @@ export function renderMarkdown(r: BenchReport): string {
     `Host: ${r.host.cpus} CPUs, Linux ${r.host.kernel}, Node ${r.host.node}, load average at start ${r.host.loadavg.map((x) => x.toFixed(2)).join(" / ")}. ` +
       "Topology: client pod → node A → bridge → node B → server pod (network namespaces). " +
       "Latency: open-loop fixed rate, 1 KiB HTTP/1.1 responses, 4 keep-alive connections, corrected for coordinated omission. " +
-      "vCPU per 1000 rps = CPU seconds of all the path's proxy processes (both nodes) per 1000 requests.",
+      "vCPU per 1000 rps = CPU seconds of all the path's proxy processes (both nodes) per 1000 requests. " +
+      "Host busy % = share of both cores used by other work while the bench was idle (shared machine): above ~25 % numbers are depressed.",
     "",
   );
   const pctHead = PCT_KEYS.join(" / ");
@@ -79,6 +80,7 @@ export function renderMarkdown(r: BenchReport): string {
         `vCPU per 1000 rps ${rates.map((x) => `@${x}`).join(" / ")} / @max`,
         "peak RSS MiB A+B",
         "errors",
+        "host busy % before / after",
       ],
       ok.map((p) => {
         const s = p.summary;
@@ -88,14 +90,18 @@ export function renderMarkdown(r: BenchReport): string {
           `**${p.name}**`,
           fmtNum(s.throughputGbps, 2),
           ...rates.map((x) => {
-            const l = rateOf(s, x)?.latencyMs;
-            return l === undefined ? "—" : PCT_KEYS.map((k) => fmtMs(l[k])).join(" / ");
+            const rs = rateOf(s, x);
+            if (rs === undefined) return "—";
+            const saturated = rs.achievedRps < 0.9 * rs.rate || rs.unsent > 0;
+            const sat = saturated ? ` (saturated: ${fmtNum(rs.achievedRps)} rps)` : "";
+            return PCT_KEYS.map((k) => fmtMs(rs.latencyMs[k])).join(" / ") + sat;
           }),
           fmtNum(s.maxRps),
           fmtNum(s.connPerS),
           noProcs ? "—" : cpu.map((c) => fmtNum(c, 3)).join(" / "),
           noProcs ? "—" : `${fmtNum(s.rssMiB.nodeA, 1)} + ${fmtNum(s.rssMiB.nodeB, 1)}`,
           String(s.errors),
+          `${fmtNum(p.backgroundCpuPct.before)} / ${fmtNum(p.backgroundCpuPct.after)}`,
         ];
       }),
     ),

@@ -15,6 +15,8 @@ export interface RateRep {
   readonly rate: number;
   readonly achievedRps: number;
   readonly errors: number;
+  /** Requests still queued or in flight when the run stopped draining (the path saturated). */
+  readonly unsent: number;
   readonly latencyMs: Readonly<Record<PctKey, number>>;
   /** From intended send time, generator timer lateness included. */
   readonly latencyFromIntendedMs: Readonly<Record<PctKey, number>>;
@@ -36,9 +38,13 @@ export interface RepResult {
 
 export interface RateSummary {
   readonly rate: number;
+  /** Median completed rate; well below `rate` means the path saturated (latency is then queueing). */
+  readonly achievedRps: number;
   readonly latencyMs: Readonly<Record<PctKey, number>>;
   readonly cpuPer1k: CpuPer1k;
   readonly errors: number;
+  /** Summed over repetitions. */
+  readonly unsent: number;
 }
 
 /** Medians over repetitions (errors are summed: any error is worth seeing). */
@@ -63,6 +69,8 @@ export interface PathResult {
   readonly reason?: string;
   readonly reps: readonly RepResult[];
   readonly summary?: PathSummary;
+  /** Machine busy % while the bench was idle, just before setup and just after teardown (others' load). */
+  readonly backgroundCpuPct: { readonly before: number; readonly after: number };
 }
 
 export interface BenchReport {
@@ -114,9 +122,11 @@ export function summarise(
       const xs = reps.flatMap((r) => r.rates.filter((x) => x.rate === rate));
       return {
         rate,
+        achievedRps: median(xs.map((x) => x.achievedRps)),
         latencyMs: medianPct(xs.map((x) => x.latencyMs)),
         cpuPer1k: medianCpu(xs.map((x) => x.cpuPer1k)),
         errors: xs.reduce((s, x) => s + x.errors, 0),
+        unsent: xs.reduce((s, x) => s + x.unsent, 0),
       };
     }),
     maxRps: median(reps.map((r) => r.maxRps)),

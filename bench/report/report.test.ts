@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { fmtMs, fmtRatio, renderMarkdown } from "./markdown.js";
+import { type BenchReport, median, type PathResult, type RepResult, summarise } from "./results.js";
+import { logTicks, renderLatencySvg } from "./svg-chart.js";
+
+function rep(gbps: number, p99: number, cpu: number, achieved = 1000): RepResult {
+  const lat = { p50: p99 / 3, p90: p99 / 2, p99, "p99.9": p99 * 2 };
+  const cpuPer1k = { nodeA: cpu / 2, nodeB: cpu / 2, total: cpu };
+  return {
+    throughputGbps: gbps,
+    rates: [
+      {
+        rate: 1000,
+        achievedRps: achieved,
+        errors: 0,
+        unsent: 0,
+        latencyMs: lat,
+        latencyFromIntendedMs: lat,
+        senderLatenessP99Ms: 0.5,
+        cpuPer1k,
+      },
+    ],
+    maxRps: 10_000 * gbps,
+    maxRpsErrors: 0,
+    maxRpsTool: "wrk",
+    maxRpsCpuPer1k: cpuPer1k,
+    connPerS: 1000 * gbps,
+    connErrors: 0,
+  };
+}
+
+function path(name: string, kind: PathResult["kind"], reps: RepResult[]): PathResult {
+  const procs = kind === "baseline" ? [] : [{ label: `${name} A`, side: "node-a", peakRssMiB: 10 }];
+  return {
+    name,
+    kind,
+    description: `${name} description`,
+    status: "ok",
+    reps,
+    summary: summarise(reps, { rssMiB: { nodeA: 10, nodeB: 12 }, procs }),
+    backgroundCpuPct: { before: 3, after: 4 },
+  };
+}
+
+function report(paths: PathResult[]): BenchReport {
+  return {
+    startedAt: "2026-01-01T00:00:00.000Z",
+    mode: "quick",
+    reps: 3,
+    host: { cpus: 2, kernel: "6.1", node: "v20", loadavg: [0.5, 0.4, 0.3] },
+    plan: { maxRpsConns: 16 },
+    paths,
+    elapsedS: 60,
+  };
+}
+
+describe("median / summarise", () => {
+  it("takes the middle value, ignoring NaN", () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([Number.NaN, 5]), 5);
+    assert.ok(Number.isNaN(median([])));
+  });
+  it("summarises each metric independently over repetitions", () => {
+    const s = summarise([rep(1, 0.3, 0.2), rep(3, 0.1, 0.1), rep(2, 0.2, 0.3)], {
+      rssMiB: { nodeA: 1, nodeB: 2 },
+      procs: [],
+    });
+    assert.equal(s.throughputGbps, 2);
+    assert.equal(s.rates[0]!.latencyMs.p99, 0.2);
+    assert.equal(s.rates[0]!.cpuPer1k.total, 0.2);
+    assert.equal(s.connPerS, 2000);
+  });
+});
+
+describe("renderMarkdown", () => {
+  const r = report([
+    path("direct", "baseline", [rep(10, 0.2, Number.NaN)]),
+    path("peer-a", "peer", [rep(5, 0.4, 0.15)]),
+    path("peer-b", "peer", [rep(2, 0.8, 0.3, 600)]),
+    {
+      name: "peer-c",
+      kind: "peer",
+      description: "c",
+      status: "skipped",
+      reason: "missing socat (Debian package socat)",
+      reps: [],
+      backgroundCpuPct: { before: 1, after: 1 },
+    },
+  ]);
+  const md = renderMarkdown(r);
+  it("has one row per measured path with medians", () => {
+    assert.match(md, /\| \*\*direct\*\* \| 10\.00 \| 0\.0667 \/ 0\.100 \/ 0\.200 \/ 0\.400 \|/);
+    assert.match(md, /\| \*\*peer-a\*\* \| 5\.00 \|/);
+  });
+  it("gives ratios and added latency against the baseline", () => {
+    assert.match(md, /\| \*\*peer-a\*\* \| 0\.50× \| \+0\.0667 \/ \+0\.200 \| 0\.50× \| 0\.50× \|/);
+  });
+  it("gives row ÷ column matrices between every pair", () => {
+    assert.match(md, /\*\*iperf3 throughput \(higher is better\)\*\*/);
+    assert.match(md, /\| \*\*peer-a\*\* \| 0\.50× \| 1 \| 2\.50× \|/);
+  });
+  it("marks a saturated rate and lists skipped paths with the reason", () => {
+    assert.match(md, /saturated: 600 rps/);
+    assert.match(md, /- \*\*peer-c\*\* SKIPPED: missing socat \(Debian package socat\)/);
+  });
+  it("shows — for the baseline's proxy CPU and memory", () => {
+    assert.match(md, /\| \*\*direct\*\* \|[^\n]*\| — \| — \| 0 \| 3 \/ 4 \|/);
+  });
+});
+
+describe("formatting", () => {
+  it("formats milliseconds and ratios", () => {
+    assert.equal(fmtMs(0.19149), "0.191");
+    assert.equal(fmtMs(12.34), "12.3");
+    assert.equal(fmtMs(608.2), "608");
+    assert.equal(fmtMs(Number.NaN), "—");
+    assert.equal(fmtRatio(1, 4), "0.25×");
+    assert.equal(fmtRatio(40, 2), "20.0×");
+    assert.equal(fmtRatio(1, 0), "—");
+  });
+});
+
+describe("renderLatencySvg", () => {
+  it("draws one line per path per rate, with a legend, as well-formed SVG", () => {
+    const svg = renderLatencySvg(
+      report([path("direct", "baseline", [rep(10, 0.2, 0)]), path("peer-a", "peer", [rep(5, 0.4, 0.1)])]),
+    );
+    assert.ok(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"));
+    assert.equal((svg.match(/<path /g) ?? []).length, 2);
+    assert.equal((svg.match(/<circle /g) ?? []).length, 8);
+    assert.match(svg, />peer-a</);
+    assert.match(svg, /1000 rps/);
+  });
+  it("puts 1-2-5 ticks on the log axis", () => {
+    assert.deepEqual(logTicks(0.1, 10), [0.1, 0.2, 0.5, 1, 2, 5, 10]);
+  });
+});

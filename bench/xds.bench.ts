@@ -1,0 +1,152 @@
+/**
+ * xDS server benchmark (issue 4): 10k workloads, 1k services, 100 concurrent delta ADS clients over
+ * TLS on loopback. Measures the time until every client has ACKed the full push, the time for one
+ * pod change to reach every client, and the server's RSS. Clients run in 2 child processes (50
+ * each) using the real client engine, so the server process's RSS is the server's alone.
+ *
+ *   node --conditions=source --import tsx bench/xds.bench.ts [--workloads 10000] [--services 1000]
+ *        [--clients 100] [--changes 5] [--json out.json]
+ */
+import { fork } from "node:child_process";
+import { parseArgs } from "node:util";
+import { TypeUrl } from "@ambit/core";
+import { createTestPki } from "@ambit/testing";
+import { ControlPlaneServer, XdsServer } from "@ambit/control-plane";
+import { buildResources, podResource } from "./xds/resources.js";
+
+const CHILD_PROCESSES = 2;
+const GOALS = { fullPushMs: 2000, changeMs: 100, rssMb: 300 };
+
+type ChildMsg =
+  | { t: "synced"; client: number; address: number; authorization: number }
+  | { t: "changed"; client: number; version: string };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      workloads: { type: "string", default: "10000" },
+      services: { type: "string", default: "1000" },
+      clients: { type: "string", default: "100" },
+      changes: { type: "string", default: "5" },
+      json: { type: "string" },
+    },
+  });
+  const nWorkloads = Number(values.workloads);
+  const nServices = Number(values.services);
+  const nClients = Number(values.clients);
+  const nChanges = Number(values.changes);
+
+  const pki = await createTestPki();
+  const leaf = await pki.issue({ dnsNames: ["localhost"], ips: ["127.0.0.1"] });
+  const server = new ControlPlaneServer({ host: "127.0.0.1", port: 0, tls: { certChainPem: leaf.chainPem, keyPem: leaf.keyPem } });
+  const xds = new XdsServer({
+    authenticator: { authenticate: (md) => ({ node: String(md.get("authorization")[0] ?? "bench") }) },
+  });
+  xds.register(server);
+  const port = await server.start();
+
+  const t0 = performance.now();
+  const { address, authorization, podNames } = buildResources(nWorkloads, nServices);
+  xds.update(new Map([[TypeUrl.address, address], [TypeUrl.authorization, authorization]]));
+  const buildMs = performance.now() - t0;
+
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+
+  const marker = podNames[0] as string;
+  const children = Array.from({ length: CHILD_PROCESSES }, (_, i) =>
+    fork(new URL("./xds/clients.ts", import.meta.url), [], {
+      execArgv: ["--conditions=source", "--import", "tsx"],
+      env: {
+        ...process.env,
+        AMBIT_LOG: "error",
+        BENCH_PORT: String(port),
+        BENCH_ROOTS: leaf.rootsPem,
+        BENCH_FIRST: String((i * nClients) / CHILD_PROCESSES),
+        BENCH_COUNT: String(nClients / CHILD_PROCESSES),
+        BENCH_MARKER: marker,
+      },
+    }),
+  );
+  const synced = new Set<number>();
+  const changed = new Map<string, Set<number>>();
+  let onMsg: () => void = () => {};
+  for (const c of children) {
+    c.on("message", (m: ChildMsg) => {
+      if (m.t === "synced" && m.address === address.size && m.authorization === authorization.size) synced.add(m.client);
+      if (m.t === "changed") {
+        const set = changed.get(m.version) ?? new Set();
+        set.add(m.client);
+        changed.set(m.version, set);
+      }
+      onMsg();
+    });
+  }
+  const until = (cond: () => boolean, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("bench step timed out")), timeoutMs);
+      onMsg = () => {
+        if (cond()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onMsg();
+    });
+
+  // Children connect as soon as they start; measure from the start signal to the last full ACK.
+  await Promise.all(children.map((c) => new Promise((r) => c.once("message", r))));
+  const pushStart = performance.now();
+  for (const c of children) c.send("start");
+  await until(() => synced.size === nClients, 60_000);
+  const fullPushMs = performance.now() - pushStart;
+  const rssAfterPush = process.memoryUsage().rss;
+
+  const changeMs: number[] = [];
+  for (let i = 0; i < nChanges; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const res = podResource(0, nServices, `rev-${i}`);
+    const next = new Map(address);
+    next.set(res.name, res);
+    address.set(res.name, res);
+    const start = performance.now();
+    xds.update(new Map([[TypeUrl.address, next], [TypeUrl.authorization, authorization]]));
+    await until(() => (changed.get(res.version)?.size ?? 0) === nClients, 10_000);
+    changeMs.push(performance.now() - start);
+  }
+  clearInterval(sampler);
+  const status = xds.status();
+  const result = {
+    workloads: nWorkloads,
+    services: nServices,
+    clients: nClients,
+    snapshotBuildMs: Math.round(buildMs),
+    fullPushMs: Math.round(fullPushMs),
+    changeMs: changeMs.map((x) => Math.round(x * 10) / 10),
+    changeMedianMs: Math.round(median(changeMs) * 10) / 10,
+    changeMaxMs: Math.round(Math.max(...changeMs) * 10) / 10,
+    serverRssMb: Math.round(rssAfterPush / 2 ** 20),
+    serverPeakRssMb: Math.round(peakRss / 2 ** 20),
+    streamsSynced: status.streams.filter((s) => s.types.every((t) => t.sync === "synced")).length,
+    goals: GOALS,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (values.json) (await import("node:fs")).writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  for (const c of children) c.kill("SIGTERM");
+  await server.stop(100);
+  const ok = fullPushMs < GOALS.fullPushMs && Math.max(...changeMs) < GOALS.changeMs && peakRss / 2 ** 20 < GOALS.rssMb;
+  process.stderr.write(ok ? "xds bench: all goals met\n" : "xds bench: GOAL MISSED\n");
+  process.exitCode = ok ? 0 : 1;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`xds bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
