@@ -19,3 +19,5 @@ export type { TestLeaf, TestLeafOptions, TestPki } from "./pki.js";
 export { createTestPki, generateTestKeys, pemOf, privateKeyPem } from "./pki.js";
 export type { TestCsr, TestCsrKeyType, TestCsrOptions } from "./pki-csr.js";
 export { createTestCsr } from "./pki-csr.js";
+export type { TestCaAnswer, TestCaRequest, TestCaServer, TestCaServerOptions } from "./pki-ca-server.js";
+export { startTestCaServer } from "./pki-ca-server.js";

@@ -62,6 +62,11 @@ export interface TestPki {
   /** Intermediates between this signer and the root, signer first (empty for a root). */
   readonly intermediatesPem: readonly string[];
   issue(opts?: TestLeafOptions): Promise<TestLeaf>;
+  /**
+   * Sign a PEM CSR's public key (no validation: this is a test CA). SANs come from `opts` when
+   * given (`identity`, `extraUris`, …), else are copied from the CSR.
+   */
+  signCsr(csrPem: string, opts?: TestLeafOptions): Promise<{ certPem: string; serial: string }>;
   /** A CA certificate signed by this one, sharing the roots. */
   createIntermediate(name?: string): Promise<TestPki>;
 }
@@ -132,6 +137,13 @@ function makePki(
     rootsPem,
     intermediatesPem,
     issue: (o) => issueLeaf(pki, o ?? {}),
+    async signCsr(csrPem, o = {}) {
+      const csr = new x509.Pkcs10CertificateRequest(csrPem);
+      const san = csr.extensions.find((e) => e.type === "2.5.29.17");
+      const csrNames = san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.toJSON() : [];
+      const r = await signLeaf(pki, csr.publicKey, o, o.identity === undefined ? csrNames : undefined);
+      return { certPem: pemOf(r.cert), serial: r.serial };
+    },
     async createIntermediate(name = "ambit test intermediate") {
       const ikeys = await generateTestKeys();
       const icert = await x509.X509CertificateGenerator.create({
@@ -158,9 +170,30 @@ function makePki(
 
 async function issueLeaf(ca: TestPki, o: TestLeafOptions): Promise<TestLeaf> {
   const keys = await generateTestKeys();
+  const { cert, serial } = await signLeaf(ca, keys.publicKey, o, undefined);
+  const certPem = pemOf(cert);
+  return {
+    certPem,
+    keyPem: await privateKeyPem(keys.privateKey),
+    chainPem: [certPem, ...ca.intermediatesPem].join(""),
+    rootsPem: ca.rootsPem,
+    serial,
+    cert,
+  };
+}
+
+async function signLeaf(
+  ca: TestPki,
+  publicKey: CryptoKey | x509.PublicKey,
+  o: TestLeafOptions,
+  namesOverride: x509.JsonGeneralName[] | undefined,
+): Promise<{ cert: x509.X509Certificate; serial: string }> {
   const names: x509.JsonGeneralName[] = [];
-  const id = o.identity ?? `spiffe://${ca.trustDomain}/ns/default/sa/default`;
-  names.push({ type: "url", value: typeof id === "string" ? id : formatIdentity(id) });
+  if (namesOverride) names.push(...namesOverride);
+  else {
+    const id = o.identity ?? `spiffe://${ca.trustDomain}/ns/default/sa/default`;
+    names.push({ type: "url", value: typeof id === "string" ? id : formatIdentity(id) });
+  }
   for (const u of o.extraUris ?? []) names.push({ type: "url", value: u });
   for (const d of o.dnsNames ?? []) names.push({ type: "dns", value: d });
   for (const ip of o.ips ?? []) names.push({ type: "ip", value: ip });
@@ -188,20 +221,12 @@ async function issueLeaf(ca: TestPki, o: TestLeafOptions): Promise<TestLeaf> {
     serialNumber: serial,
     subject: "",
     issuer: ca.cert.subjectName.toString(),
-    publicKey: keys.publicKey,
+    publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: EC_P256,
     notBefore,
     notAfter,
     extensions,
   });
-  const certPem = pemOf(cert);
-  return {
-    certPem,
-    keyPem: await privateKeyPem(keys.privateKey),
-    chainPem: [certPem, ...ca.intermediatesPem].join(""),
-    rootsPem: ca.rootsPem,
-    serial,
-    cert,
-  };
+  return { cert, serial };
 }
