@@ -31,6 +31,7 @@ const ROUTE = '[{"type":"local","dst":"default","dev":"lo"}]';
 function installed(opts: { v6Route?: boolean; nft?: string } = {}) {
   return (_ns: string, argv: readonly string[]): string => {
     const a = argv.join(" ");
+    if (argv[0] !== "nft" && argv[0] !== "ip") throw new Error(`not a command: ${a}`);
     if (a === "nft -j list ruleset") return opts.nft ?? nftJson(buildInpodRuleset(cfg));
     if (a.includes("rule show")) return RULE;
     if (a.includes("-6 route show")) return opts.v6Route === false ? "[]" : ROUTE;

@@ -59,8 +59,8 @@ export class InpodRedirector {
     const nftDrift = diffInstalled(buildInpodRuleset(cfg), parseNftRuleset(stdout));
     const routingMissing: string[] = [];
     for (const p of buildPolicyRouting(cfg.ipv6)) {
-      const rules = await this.exec.exec(netns, p.showRules);
-      const routes = await this.exec.exec(netns, p.showRoutes);
+      const rules = await this.exec.exec(netns, ["ip", ...p.showRules]);
+      const routes = await this.exec.exec(netns, ["ip", ...p.showRoutes]);
       const seen = observePolicyRouting(rules.stdout, routes.stdout);
       if (!seen.rule) routingMissing.push(`${p.family} rule`);
       if (!seen.route) routingMissing.push(`${p.family} route`);
