@@ -1,4 +1,41 @@
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";
+export type {
+  BaggageFields,
+  ConnectHeaderInput,
+  Dialer,
+  HboneConnectionOptions,
+  HboneConnectionState,
+  HboneErrorCode,
+  HbonePoolKey,
+  HbonePoolOptions,
+  HboneRequest,
+  HboneServerContext,
+  HboneServerOptions,
+  HboneServerStats,
+  HboneStreamRequest,
+  KeepaliveOptions,
+  PipeOutcome,
+  PipeResult,
+  PooledConnectionInfo,
+} from "./hbone/index.js";
+export {
+  connectHeaders,
+  defaultDialer,
+  formatBaggage,
+  formatForwarded,
+  HboneConnection,
+  HboneError,
+  HbonePool,
+  HboneServer,
+  HboneSettings,
+  newTraceparent,
+  parseBaggage,
+  parseForwardedHost,
+  parseTraceparent,
+  pipeSocketStream,
+  poolKeyString,
+  startKeepalive,
+} from "./hbone/index.js";
 export type { Logger, LogLevel, LogSink } from "./logger.js";
 export { createLogger, setLogBase, setLogLevel, setLogSink, setTracers } from "./logger.js";
 export type {
