@@ -9,6 +9,7 @@ export {
   setMark,
 } from "./netns-sockets.js";
 export type { SeqpacketMessage } from "./seqpacket.js";
-export { SEQPACKET_MAX_FDS, SEQPACKET_MAX_MESSAGE, SeqpacketServer, SeqpacketSocket } from "./seqpacket.js";
+export { SEQPACKET_MAX_FDS, SEQPACKET_MAX_MESSAGE, SeqpacketSocket } from "./seqpacket.js";
+export { SeqpacketServer } from "./seqpacket-server.js";
 export type { SocketsErrorCode } from "./sockets-error.js";
 export { SocketsError } from "./sockets-error.js";

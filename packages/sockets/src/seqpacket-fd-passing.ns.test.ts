@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { withNetns } from "@ambit/testing";
 import { closeFd, openNetnsFd } from "./netns-fd.js";
 import { connectInNetns } from "./netns-sockets.js";
-import { SeqpacketServer, type SeqpacketSocket } from "./seqpacket.js";
+import type { SeqpacketSocket } from "./seqpacket.js";
+import { SeqpacketServer } from "./seqpacket-server.js";
 
 test("a netns fd sent over SEQPACKET lets another process open a listener in that namespace", async () => {
   const dir = mkdtempSync(join(tmpdir(), "amb-zds-"));

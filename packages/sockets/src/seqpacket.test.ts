@@ -7,12 +7,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setImmediate as tick } from "node:timers/promises";
 import { useLeakCheck } from "@ambit/testing";
-import {
-  SEQPACKET_MAX_MESSAGE,
-  type SeqpacketMessage,
-  SeqpacketServer,
-  SeqpacketSocket,
-} from "./seqpacket.js";
+import { SEQPACKET_MAX_MESSAGE, type SeqpacketMessage, SeqpacketSocket } from "./seqpacket.js";
+import { SeqpacketServer } from "./seqpacket-server.js";
 import { SocketsError } from "./sockets-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amb-seq-"));

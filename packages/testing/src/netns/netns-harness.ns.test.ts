@@ -6,7 +6,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { run } from "./exec.js";
 import { NetnsError } from "./netns-error.js";
-import { NetnsHarness, removeStale, withNetns } from "./netns-harness.js";
+import { NetnsHarness, withNetns } from "./netns-harness.js";
+import { removeStale } from "./remove-stale.js";
 import { STATE_DIR, statePath } from "./run-state.js";
 import { createTwoNodeTopology } from "./two-node-topology.js";
 
