@@ -86,3 +86,35 @@ test("ipBytes: 4 and 16 bytes, embedded IPv4, rejects non-IPs", () => {
   assert.equal(ipBytes("example.com"), undefined);
   assert.equal(ipBytes("10.0.0.256"), undefined);
 });
+
+test("memoised resources are invalidated by every input: service, namespace, policies", () => {
+  const podObjs = objs(pod("p1", "10.0.0.1"));
+  const svcV1 = objs(svc);
+  const svcV2 = objs(svc.replace("port: 80", "port: 81"));
+  const nsOff = objs("apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n");
+  const nsOn = objs(
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns, labels: {istio.io/dataplane-mode: ambient}}\n",
+  );
+  const ap = objs(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: sel, namespace: ns}
+spec: {selector: {matchLabels: {app: a}}}
+`);
+  const uid = "Kubernetes//Pod/ns/p1";
+  const gen = (...parts: (typeof podObjs)[]) =>
+    addressGenerator.generate(buildSnapshot(parts.flat())).get(uid);
+  const base = gen(podObjs, svcV1, nsOff);
+  assert.equal(gen(podObjs, svcV1, nsOff), base, "unchanged inputs reuse the resource");
+  const decode = (r: typeof base) => {
+    const a = fromBinary(pb.workload.AddressSchema, r?.resource.value ?? new Uint8Array());
+    assert.equal(a.type.case, "workload");
+    return a.type.value as pb.workload.Workload;
+  };
+  assert.equal(
+    decode(gen(podObjs, svcV2, nsOff)).services["ns/s.ns.svc.cluster.local"]?.ports[0]?.servicePort,
+    81,
+  );
+  assert.equal(decode(gen(podObjs, svcV1, nsOn)).tunnelProtocol, pb.workload.TunnelProtocol.HBONE);
+  assert.deepEqual(decode(gen(podObjs, svcV1, nsOn, ap)).authorizationPolicies, ["ns/sel"]);
+  assert.equal(decode(gen(podObjs, svcV1, nsOff)).tunnelProtocol, pb.workload.TunnelProtocol.NONE);
+});

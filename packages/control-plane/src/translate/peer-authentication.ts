@@ -132,6 +132,7 @@ export function convertedPeerAuthentications(s: ConfigSnapshot): Map<string, pb.
  * mode is STRICT, else nothing.
  */
 export function peerAuthenticationKeys(s: ConfigSnapshot, pod: PodObject): string[] {
+  if (s.peerAuthentications.size === 0) return [];
   const ns = pod.metadata.namespace;
   const root = s.mesh.rootNamespace;
   const rootCfg = namespacePolicy(s, root);

@@ -29,6 +29,7 @@ function sentToZtunnel(ap: AuthorizationPolicyObject, enableDryRun: boolean): bo
  */
 export function policiesForPod(s: ConfigSnapshot, pod: PodObject): string[] {
   const ns = pod.metadata.namespace;
+  if (s.authorizationPolicies.size === 0) return peerAuthenticationKeys(s, pod);
   const candidates = [...s.authorizationPoliciesIn(ns)];
   if (ns !== s.mesh.rootNamespace) candidates.push(...s.authorizationPoliciesIn(s.mesh.rootNamespace));
   const keys = candidates
