@@ -1,2 +1,4 @@
-/** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
-export const PACKAGE = "@ambit/cli";
+export { runCli } from "./cli.js";
+export type { Io } from "./context.js";
+export { defaultSamplesDir, runDemo } from "./demo.js";
+export { formatStatus, formatTable } from "./format.js";

@@ -1,3 +1,5 @@
+export type { NetnsHttpResult, ProbeResult, ProbeTarget } from "./cluster/probe.js";
+export { httpGetInNetns, probeInNetns } from "./cluster/probe.js";
 export { assertCanRun, REQUIRED_TOOLS, run, runInNetns, spawnInNetns, which } from "./exec/run.js";
 export type { LocalErrorCode } from "./local-error.js";
 export { LocalError } from "./local-error.js";
@@ -27,6 +29,7 @@ export type { ApplyRequest, DaemonEvent, DeleteRequest, UpRequest } from "./runt
 export { runDaemon } from "./runtime/daemon-server.js";
 export type { LocalRuntimeOptions, Progress } from "./runtime/local-runtime.js";
 export { LocalRuntime } from "./runtime/local-runtime.js";
+export { findPod, readPods } from "./runtime/pod-lookup.js";
 export { containerEnv, containerLogName } from "./runtime/pod-processes.js";
 export type { ClusterInfo, DesiredEntry, StatePaths } from "./runtime/state-dir.js";
 export { defaultStateDir, statePaths } from "./runtime/state-dir.js";

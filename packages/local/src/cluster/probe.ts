@@ -45,3 +45,34 @@ export function probeInNetns(ns: string, target: ProbeTarget, timeoutMs = 1500):
     );
   });
 }
+
+const GET_SCRIPT = `
+const [url, t] = process.argv.slice(1);
+const out = (o) => { process.stdout.write(JSON.stringify(o)); process.exit(0); };
+setTimeout(() => out({ error: "timeout" }), Number(t)).unref();
+require("node:http").get(url, (res) => {
+  let body = ""; res.setEncoding("utf8");
+  res.on("data", (c) => { body += c; });
+  res.on("end", () => out({ status: res.statusCode, body }));
+}).on("error", (e) => out({ error: e.code || e.message }));`;
+
+/** Result of an HTTP GET made from inside a netns. */
+export type NetnsHttpResult = { readonly status: number; readonly body: string } | { readonly error: string };
+
+/** GETs `url` from inside `ns` (admin/metrics endpoints are reachable only there). */
+export function httpGetInNetns(ns: string, url: string, timeoutMs = 3000): Promise<NetnsHttpResult> {
+  return new Promise((resolve) => {
+    execFile(
+      "ip",
+      ["netns", "exec", ns, process.execPath, "-e", GET_SCRIPT, url, String(timeoutMs)],
+      { timeout: timeoutMs + 3000, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout) => {
+        try {
+          resolve(JSON.parse(stdout) as NetnsHttpResult);
+        } catch {
+          resolve({ error: err?.message ?? "no answer" });
+        }
+      },
+    );
+  });
+}

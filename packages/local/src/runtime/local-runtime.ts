@@ -75,6 +75,8 @@ export class LocalRuntime {
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly nftApplied = new Map<string, string>();
+  /** Why a component is not running although its main exists. */
+  private readonly notes = new Map<string, string>();
 
   private constructor(
     paths: StatePaths,
@@ -176,6 +178,7 @@ export class LocalRuntime {
       objects: this.desired,
       components: this.components,
       processes: this.supervisor.status(),
+      notes: this.notes,
     });
   }
 
@@ -204,9 +207,17 @@ export class LocalRuntime {
 
   private startComponents(progress: Progress): void {
     this.components = componentInstances(this.layout, this.paths, this.opts.resolveMain, this.opts.backoff);
+    const ztunnel = this.components.find((c) => c.app === "ztunnel");
     for (const c of this.components) {
       if (c.spec === undefined) {
         if (!c.main.available) progress(`${c.name}: NOT AVAILABLE — ${c.main.reason}`);
+        continue;
+      }
+      if (c.app === "node-agent" && ztunnel !== undefined && !ztunnel.main.available) {
+        // Enrolled pods' traffic would be redirected to ztunnel ports nobody listens on.
+        const why = "not started: ztunnel is not available, so nothing could receive captured traffic";
+        this.notes.set(c.name, why);
+        progress(`${c.name}: ${why}`);
         continue;
       }
       this.supervisor.ensure(c.spec);

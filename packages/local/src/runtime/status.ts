@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import { Ports } from "@ambit/api";
 import { probeInNetns } from "../cluster/probe.js";
+import { readJson } from "../fs-atomic.js";
 import type { AppliedObject } from "../manifest/manifest-types.js";
 import type { ClusterLayout } from "../plan/cluster-layout.js";
 import type { PodRecord } from "../plan/pod-plan.js";
@@ -33,8 +35,10 @@ export interface PodStatus {
   readonly netns: string;
   /** Running, or CrashLoopBackOff while a container waits for its restart. */
   readonly phase: string;
-  /** `ambient` when the labels ask for the mesh (the node agent confirms enrolment). */
+  /** `ambient` when the labels ask for the mesh. */
   readonly mesh: "ambient" | "none";
+  /** From the node agent's status file (`yes` only after ztunnel acknowledged the pod); `unknown` without an agent. */
+  readonly enrolled: "yes" | "no" | "unknown";
   readonly restarts: number;
   readonly containers: readonly { readonly name: string; readonly state: string; readonly pid?: number }[];
 }
@@ -73,12 +77,14 @@ interface StatusInput {
   readonly objects: readonly AppliedObject[];
   readonly components: readonly ComponentInstance[];
   readonly processes: readonly ProcessStatus[];
+  readonly notes: ReadonlyMap<string, string>;
 }
 
 async function componentHealth(
   c: ComponentInstance,
   p: ProcessStatus | undefined,
   layout: ClusterLayout,
+  note: string | undefined,
 ): Promise<ComponentStatus> {
   const base = {
     name: c.name,
@@ -94,7 +100,7 @@ async function componentHealth(
       state: p?.state ?? "stopped",
       restarts: p?.restarts ?? 0,
       health: "down",
-      detail: p?.lastExit ?? "",
+      detail: note ?? p?.lastExit ?? "",
     };
   }
   const run = { ...base, state: "running" as const, pid: p.pid ?? 0, restarts: p.restarts };
@@ -120,12 +126,22 @@ async function componentHealth(
   return { ...run, health: "alive", detail: "process running (no readiness endpoint)" };
 }
 
+/** The node agent's view of one pod (`nodes/<node>/node-agent-status.json`, written by the agent). */
+function enrolment(paths: StatePaths, p: PodRecord): "yes" | "no" | "unknown" {
+  const st = readJson<{ pods?: { uid: string; enrolled: boolean }[] }>(
+    join(paths.nodesDir, p.node, "node-agent-status.json"),
+  );
+  const rec = st?.pods?.find((x) => x.uid === p.uid);
+  if (rec === undefined) return st === undefined ? "unknown" : "no";
+  return rec.enrolled ? "yes" : "no";
+}
+
 /** Gathers what `ambit status` shows; component probes run concurrently inside their netns. */
 export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
   const procs = new Map(s.processes.map((p) => [p.name, p]));
   const nsLabels = namespaceLabels(s.objects, s.pods);
   const components = await Promise.all(
-    s.components.map((c) => componentHealth(c, procs.get(c.name), s.layout)),
+    s.components.map((c) => componentHealth(c, procs.get(c.name), s.layout, s.notes.get(c.name))),
   );
   const pods: PodStatus[] = s.pods.map((p) => {
     const containers = p.containers.map((c) => {
@@ -154,6 +170,7 @@ export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
       netns: p.netns,
       phase,
       mesh: podWantsMesh(p, nsLabels) ? "ambient" : "none",
+      enrolled: enrolment(s.paths, p),
       restarts,
       containers,
     };
