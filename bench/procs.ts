@@ -144,6 +144,11 @@ export function installGroupKillHooks(): void {
   }
 }
 
+/** Registers a group started elsewhere (the load generator) for the exit/signal kill hooks. */
+export function trackGroup(pgid: number): void {
+  groups.add(pgid);
+}
+
 /** Starts `args` inside `ns` as a new process group with output to `logFile`. */
 export function spawnGroup(
   h: NetnsHarness,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { NetnsHarness } from "@ambit/testing";
 import { BenchError } from "../bench-error.js";
+import { trackGroup } from "../procs.js";
 import type { LoadJob, LoadResult } from "./generator.js";
 
 /** Parent-side handle of the load-generator worker process running in the client pod. */
@@ -18,11 +19,15 @@ export async function startLoadgen(h: NetnsHarness, ns: string, repoRoot: string
   const child: ChildProcess = h.spawn(ns, [process.execPath, "--import", "tsx", worker], {
     cwd: repoRoot,
     stdio: ["pipe", "pipe", "inherit"],
+    // Own session: with autogroup scheduling it gets its own CPU share instead of sharing the
+    // harness's, and it is killed as a group on exit.
+    detached: true,
   });
   if (child.pid === undefined || child.stdout === null || child.stdin === null) {
     throw new BenchError("scenario_failed", "load generator did not start");
   }
   const pid = child.pid;
+  trackGroup(pid);
   const stdin = child.stdin;
   const waiting = new Map<number, (msg: { result?: LoadResult; error?: string }) => void>();
   let ready: () => void = () => undefined;

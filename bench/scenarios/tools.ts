@@ -17,7 +17,10 @@ export function parseIperfJson(text: string): number {
   return bps / 1e9;
 }
 
-/** One TCP stream for `seconds`, client in `ns` (the client pod). */
+/**
+ * One TCP stream for `seconds`, client in `ns` (the client pod). Client tools run under
+ * `setsid -w` so that, with autogroup scheduling, they get their own CPU share like the proxies.
+ */
 export async function runIperf(
   h: NetnsHarness,
   ns: string,
@@ -25,6 +28,8 @@ export async function runIperf(
   seconds: number,
 ): Promise<number> {
   const args = [
+    "setsid",
+    "-w",
     "iperf3",
     "-c",
     target.ip,
@@ -77,8 +82,12 @@ export async function runWrk(
   conns: number,
 ): Promise<WrkResult> {
   const url = `http://${target.ip}:${target.port}/1k`;
-  const { stdout } = await h.exec(ns, ["wrk", "-t2", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", url], {
-    timeoutMs: (seconds + 15) * 1000,
-  });
+  const { stdout } = await h.exec(
+    ns,
+    ["setsid", "-w", "wrk", "-t2", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", url],
+    {
+      timeoutMs: (seconds + 15) * 1000,
+    },
+  );
   return parseWrkOutput(stdout);
 }
