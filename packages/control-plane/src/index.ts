@@ -53,3 +53,24 @@ export type {
   XdsTypeStatus,
 } from "./xds-server/index.js";
 export { XdsServer } from "./xds-server/index.js";
+// Identity and CA (issue 3): node authentication shared by CA and xDS, the CA and its gRPC service.
+export type { AuthErrorCode, NodeAuthenticator, NodeCaller, NodeCredential } from "./auth/index.js";
+export {
+  AuthError,
+  createLocalNodeAuthenticator,
+  createNodeCredential,
+  LocalNodeAuthenticator,
+  removeNodeCredential,
+} from "./auth/index.js";
+export type {
+  CaErrorCode,
+  CaFiles,
+  CaServiceOptions,
+  CaServiceRegistration,
+  CertificateAuthorityOptions,
+  IsIdentityOnNode,
+  IssuedWorkloadCertificate,
+  ServingCertificate,
+  ServingCertificateOptions,
+} from "./ca/index.js";
+export { CaError, CertificateAuthority, caServiceDefinition, createCaService } from "./ca/index.js";

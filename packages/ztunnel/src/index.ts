@@ -25,3 +25,14 @@ export type {
 export { ProxyState } from "./state/index.js";
 export type { ZtunnelXdsClientOptions } from "./xds/index.js";
 export { StateUpdater, ZtunnelXdsClient } from "./xds/index.js";
+// Identity (issue 3): workload certificates and the CA client.
+export type {
+  CaClientOptions,
+  CertificateErrorCode,
+  CertificateSigner,
+  CertificateState,
+  CertificateStateDump,
+  SecretManagerOptions,
+  WorkloadCertificate,
+} from "./identity/index.js";
+export { CaClient, CertificateError, SecretManager } from "./identity/index.js";

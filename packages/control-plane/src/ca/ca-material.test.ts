@@ -155,7 +155,7 @@ describe("CA material", () => {
     assert.equal(c.subjectAltName, "DNS:localhost, DNS:cp.ambit, IP Address:127.0.0.1, IP Address:10.1.0.1");
     assert.deepEqual(c.keyUsage, ["1.3.6.1.5.5.7.3.1"]);
     assert.ok(c.verify(new X509Certificate(s.rootsPem).publicKey));
-    assert.match(s.privateKeyPem, /BEGIN PRIVATE KEY/);
+    assert.match(s.keyPem, /BEGIN PRIVATE KEY/);
     assert.equal(await readFile(join(dir, "serving", "ca", "root-cert.pem"), "utf8"), s.rootsPem);
   });
 });

@@ -51,7 +51,7 @@ describe("IstioCertificateService over real gRPC + TLS", () => {
     server = new grpc.Server();
     server.addService(svc.definition, svc.handlers);
     const creds = grpc.ServerCredentials.createSsl(null, [
-      { cert_chain: Buffer.from(serving.certChainPem), private_key: Buffer.from(serving.privateKeyPem) },
+      { cert_chain: Buffer.from(serving.certChainPem), private_key: Buffer.from(serving.keyPem) },
     ]);
     const port = await new Promise<number>((res, rej) =>
       server.bindAsync("127.0.0.1:0", creds, (e, p) => (e ? rej(e) : res(p))),

@@ -59,7 +59,7 @@ export interface IssuedWorkloadCertificate {
 export interface ServingCertificate {
   /** Leaf followed by intermediates. */
   readonly certChainPem: string;
-  readonly privateKeyPem: string;
+  readonly keyPem: string;
   /** What clients of the control plane must trust. */
   readonly rootsPem: string;
   readonly notAfter: Date;
@@ -179,7 +179,7 @@ export class CertificateAuthority {
     const keyDer = await subtle.exportKey("pkcs8", keys.privateKey);
     return {
       certChainPem: [leaf.pem, ...this.#material.intermediatesPem].join(""),
-      privateKeyPem: `${x509.PemConverter.encode(keyDer, "PRIVATE KEY")}\n`,
+      keyPem: `${x509.PemConverter.encode(keyDer, "PRIVATE KEY")}\n`,
       rootsPem: this.rootsPem,
       notAfter: leaf.notAfter,
     };
