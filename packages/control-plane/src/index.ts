@@ -40,7 +40,7 @@ export {
   authorizationGenerator,
   translationIssues,
 } from "./translate/authorization-generator.js";
-export { GENERATORS } from "./translate/generators.js";
+export { GENERATORS, generateResources } from "./translate/generators.js";
 export { STATIC_STRICT_POLICY } from "./translate/peer-authentication.js";
 export { podUid } from "./translate/workload.js";
 export type {

@@ -6,7 +6,7 @@ import { buildSnapshot } from "../model/snapshot.js";
 import { parseConfigDocuments } from "../sources/parse-documents.js";
 import { ADDRESS_TYPE_URL, addressGenerator } from "./address-generator.js";
 import { AUTHORIZATION_TYPE_URL } from "./authorization-generator.js";
-import { GENERATORS } from "./generators.js";
+import { GENERATORS, generateResources } from "./generators.js";
 import { ipBytes } from "./ip-bytes.js";
 
 const objs = (text: string) =>
@@ -117,4 +117,11 @@ spec: {selector: {matchLabels: {app: a}}}
   assert.equal(decode(gen(podObjs, svcV1, nsOn)).tunnelProtocol, pb.workload.TunnelProtocol.HBONE);
   assert.deepEqual(decode(gen(podObjs, svcV1, nsOn, ap)).authorizationPolicies, ["ns/sel"]);
   assert.equal(decode(gen(podObjs, svcV1, nsOff)).tunnelProtocol, pb.workload.TunnelProtocol.NONE);
+});
+
+test("generateResources runs every generator: type URL → name → resource", () => {
+  const all = generateResources(buildSnapshot(objs(pod("p1", "10.0.0.1") + svc)));
+  assert.deepEqual([...all.keys()], [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL]);
+  assert.equal(all.get(ADDRESS_TYPE_URL)?.size, 2);
+  assert.equal(all.get(AUTHORIZATION_TYPE_URL)?.size, 0);
 });
