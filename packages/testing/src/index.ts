@@ -1,3 +1,7 @@
+export type { EchoServer, EchoServerOptions, WhoAmI } from "./echo-server.js";
+export { readWhoAmI, startEchoServer } from "./echo-server.js";
+export type { AfterHook, FdLeakOptions } from "./leak-check.js";
+export { assertNoLeakedFds, openFds, useLeakCheck, useServer, waitForNoConnections } from "./leak-check.js";
 export type { ExecResult, NetnsErrorCode, TopologyHost, TwoNodeTopology, VethEnd } from "./netns/index.js";
 export {
   createTwoNodeTopology,
@@ -9,15 +13,12 @@ export {
   runInNetns,
   STATE_DIR,
   spawnInNetns,
+  useNetns,
   withNetns,
 } from "./netns/index.js";
-export type { AfterHook, FdLeakOptions } from "./leak-check.js";
-export { assertNoLeakedFds, openFds, useLeakCheck, useServer, waitForNoConnections } from "./leak-check.js";
-export type { EchoServer, EchoServerOptions, WhoAmI } from "./echo-server.js";
-export { readWhoAmI, startEchoServer } from "./echo-server.js";
 export type { TestLeaf, TestLeafOptions, TestPki } from "./pki.js";
 export { createTestPki, generateTestKeys, pemOf, privateKeyPem } from "./pki.js";
-export type { TestCsr, TestCsrKeyType, TestCsrOptions } from "./pki-csr.js";
-export { createTestCsr } from "./pki-csr.js";
 export type { TestCaAnswer, TestCaRequest, TestCaServer, TestCaServerOptions } from "./pki-ca-server.js";
 export { startTestCaServer } from "./pki-ca-server.js";
+export type { TestCsr, TestCsrKeyType, TestCsrOptions } from "./pki-csr.js";
+export { createTestCsr } from "./pki-csr.js";

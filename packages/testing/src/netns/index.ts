@@ -3,7 +3,7 @@ export { run, runInNetns, spawnInNetns } from "./exec.js";
 export type { NetnsErrorCode } from "./netns-error.js";
 export { NetnsError } from "./netns-error.js";
 export type { VethEnd } from "./netns-harness.js";
-export { NetnsHarness, withNetns } from "./netns-harness.js";
+export { NetnsHarness, useNetns, withNetns } from "./netns-harness.js";
 export { removeStale } from "./remove-stale.js";
 export { FAMILY_PREFIX, STATE_DIR } from "./run-state.js";
 export type { TopologyHost, TwoNodeTopology } from "./two-node-topology.js";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { run } from "./exec.js";
 import { NetnsError } from "./netns-error.js";
-import { NetnsHarness, withNetns } from "./netns-harness.js";
+import { NetnsHarness, useNetns, withNetns } from "./netns-harness.js";
 import { removeStale } from "./remove-stale.js";
 import { STATE_DIR, statePath } from "./run-state.js";
 import { createTwoNodeTopology } from "./two-node-topology.js";
@@ -119,4 +119,14 @@ test("SIGTERM to a process with a live harness removes its namespaces", async ()
   const [, signal] = (await once(child, "exit")) as [number | null, string | null];
   assert.equal(signal, "SIGTERM");
   assert.ok(!nsExists(ns), `namespace ${ns} removed on SIGTERM`);
+});
+
+test("useNetns removes its namespaces when the test ends", async (t) => {
+  let name = "";
+  await t.test("inner", async (inner) => {
+    const h = await useNetns(inner);
+    name = await h.addNamespace("u");
+    assert.ok(nsExists(name));
+  });
+  assert.ok(name !== "" && !nsExists(name));
 });

@@ -254,3 +254,13 @@ export async function withNetns<T>(fn: (h: NetnsHarness) => Promise<T>): Promise
     await h.cleanup();
   }
 }
+
+/**
+ * node:test fixture: `const h = await useNetns(t)` gives a fresh harness whose namespaces are removed
+ * when the test (or suite, with a `before` context) ends, pass or fail.
+ */
+export async function useNetns(t: { after(fn: () => unknown): void }): Promise<NetnsHarness> {
+  const h = await NetnsHarness.create();
+  t.after(() => h.cleanup());
+  return h;
+}
