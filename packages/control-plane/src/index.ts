@@ -1,5 +1,26 @@
 /** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
 export const PACKAGE = "@ambit/control-plane";
+// Identity and CA (issue 3): node authentication shared by CA and xDS, the CA and its gRPC service.
+export type { AuthErrorCode, NodeAuthenticator, NodeCaller, NodeCredential } from "./auth/index.js";
+export {
+  AuthError,
+  createLocalNodeAuthenticator,
+  createNodeCredential,
+  LocalNodeAuthenticator,
+  removeNodeCredential,
+} from "./auth/index.js";
+export type {
+  CaErrorCode,
+  CaFiles,
+  CaServiceOptions,
+  CaServiceRegistration,
+  CertificateAuthorityOptions,
+  IsIdentityOnNode,
+  IssuedWorkloadCertificate,
+  ServingCertificate,
+  ServingCertificateOptions,
+} from "./ca/index.js";
+export { CaError, CertificateAuthority, caServiceDefinition, createCaService } from "./ca/index.js";
 export type { MeshConfig } from "./model/mesh-config.js";
 export { DEFAULT_MESH_CONFIG, meshConfig } from "./model/mesh-config.js";
 export type { BuildSnapshotOptions, ConfigSnapshot } from "./model/snapshot.js";
@@ -53,24 +74,3 @@ export type {
   XdsTypeStatus,
 } from "./xds-server/index.js";
 export { XdsServer } from "./xds-server/index.js";
-// Identity and CA (issue 3): node authentication shared by CA and xDS, the CA and its gRPC service.
-export type { AuthErrorCode, NodeAuthenticator, NodeCaller, NodeCredential } from "./auth/index.js";
-export {
-  AuthError,
-  createLocalNodeAuthenticator,
-  createNodeCredential,
-  LocalNodeAuthenticator,
-  removeNodeCredential,
-} from "./auth/index.js";
-export type {
-  CaErrorCode,
-  CaFiles,
-  CaServiceOptions,
-  CaServiceRegistration,
-  CertificateAuthorityOptions,
-  IsIdentityOnNode,
-  IssuedWorkloadCertificate,
-  ServingCertificate,
-  ServingCertificateOptions,
-} from "./ca/index.js";
-export { CaError, CertificateAuthority, caServiceDefinition, createCaService } from "./ca/index.js";
