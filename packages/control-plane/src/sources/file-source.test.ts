@@ -156,7 +156,9 @@ test("debounce: a burst of writes becomes one rescan and one change", async () =
   let events = 0;
   s.subscribe(() => events++);
   const changed = nextChange(s);
-  for (let i = 0; i < 10; i++) await writeFile(join(dir, `p${i}.yaml`), pod(`p${i}`, `10.0.1.${i + 1}`));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) => writeFile(join(dir, `p${i}.yaml`), pod(`p${i}`, `10.0.1.${i + 1}`))),
+  );
   const c = await changed;
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(c.upserted.length, 10);
