@@ -17,7 +17,7 @@ module.exports = {
       name: "api-is-a-leaf",
       severity: "error",
       comment: "@ambit/api holds wire and domain types only; it may import nothing internal.",
-      from: { path: "^packages/api/" },
+      from: { path: "^packages/api/", pathNot: "(\\.test\\.ts$|/testdata/)" },
       to: { path: "^packages/(?!api/)" },
     },
     {
@@ -32,7 +32,7 @@ module.exports = {
       name: "core-only-on-api",
       severity: "error",
       comment: "@ambit/core is shared by every app, so it may depend on api (and sockets) only.",
-      from: { path: "^packages/core/" },
+      from: { path: "^packages/core/", pathNot: "(\\.test\\.ts$|/testdata/)" },
       to: { path: "^packages/(?!(core|api|sockets)/)" },
     },
     {
@@ -60,7 +60,7 @@ module.exports = {
       name: "testing-only-from-tests",
       severity: "error",
       comment: "@ambit/testing holds fakes and harnesses; production code must not depend on it.",
-      from: { path: "^packages/(?!testing/)[^/]+/src/", pathNot: "\\.test\\.ts$" },
+      from: { path: "^packages/(?!testing/)[^/]+/src/", pathNot: "(\\.test\\.ts$|/testdata/)" },
       to: { path: "^packages/testing/" },
     },
     {
