@@ -200,3 +200,20 @@ test("periodic resync catches changes without watch events", async () => {
   await changed;
   assert.deepEqual(names(s), ["Pod/demo/a", "Pod/demo/b"]);
 });
+
+test("a config directory that disappears keeps the last state in force and reports it", async () => {
+  await writeFile(join(dir, "a.yaml"), pod("a", "10.0.0.1"));
+  const s = await started();
+  const moved = `${dir}-moved`;
+  await rename(dir, moved);
+  try {
+    await s.flush();
+    assert.deepEqual(names(s), ["Pod/demo/a"]);
+    assert.equal(s.issues()[0]?.code, "read_failed");
+  } finally {
+    await rename(moved, dir);
+  }
+  await s.flush();
+  assert.deepEqual(s.issues(), []);
+  assert.deepEqual(names(s), ["Pod/demo/a"]);
+});

@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from "node:fs";
+import { type Dirent, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { CodedError, createLogger, errnoCode, errorMessage } from "@ambit/core";
@@ -161,8 +161,22 @@ export class FileSource implements ConfigSource {
   }
 
   async #scanOnce(): Promise<void> {
-    const paths = await listYamlFiles(this.#dir);
+    const { files: paths, unreadable } = await listYamlFiles(this.#dir);
     const next = new Map<string, FileState>();
+    // A directory we could not list (the root included, e.g. while a tool replaces it) must not
+    // read as "all its files were deleted": keep what we had from it and report it.
+    for (const d of unreadable) {
+      const relDir = relative(this.#dir, d.path).split(sep).join("/");
+      const prefix = relDir === "" ? "" : `${relDir}/`;
+      for (const [rel, st] of this.#files) if (rel.startsWith(prefix)) next.set(rel, st);
+      this.#readIssues.set(relDir === "" ? "." : relDir, {
+        severity: "error",
+        code: "read_failed",
+        message: `cannot read directory: ${d.error} (previous contents stay in force)`,
+        origin: this.name,
+        location: { file: relDir === "" ? "." : relDir, line: 1, column: 1 },
+      });
+    }
     for (const abs of paths) {
       const rel = relative(this.#dir, abs).split(sep).join("/");
       const prev = this.#files.get(rel);
@@ -189,7 +203,11 @@ export class FileSource implements ConfigSource {
         if (prev) next.set(rel, prev);
       }
     }
-    for (const rel of this.#readIssues.keys()) if (!next.has(rel)) this.#readIssues.delete(rel);
+    const unreadableRel = new Set(
+      unreadable.map((d) => relative(this.#dir, d.path).split(sep).join("/") || "."),
+    );
+    for (const rel of this.#readIssues.keys())
+      if (!next.has(rel) && !unreadableRel.has(rel)) this.#readIssues.delete(rel);
     this.#files = next;
     this.scans++;
     this.#apply();
@@ -223,17 +241,27 @@ export function createFileSource(opts: FileSourceOptions): FileSource {
   return new FileSource(opts);
 }
 
-async function listYamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
+async function listYamlFiles(
+  dir: string,
+): Promise<{ files: string[]; unreadable: { path: string; error: string }[] }> {
+  const files: string[] = [];
+  const unreadable: { path: string; error: string }[] = [];
   const walk = async (d: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (e) {
+      // A vanished subdirectory is a deletion; anything else (or the root going away) is not.
+      if (d === dir || errnoCode(e) !== "ENOENT") unreadable.push({ path: d, error: errorMessage(e) });
+      return;
+    }
     for (const e of entries) {
       if (e.name.startsWith(".")) continue; // editor swap files, atomic-write temporaries
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name)) out.push(p);
+      else if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name)) files.push(p);
     }
   };
   await walk(dir);
-  return out.sort();
+  return { files: files.sort(), unreadable };
 }
