@@ -31,6 +31,8 @@ export interface CaMaterial {
   readonly intermediatesPem: readonly string[];
   /** The trust bundle: every root, the signer's own root first. */
   readonly rootsPem: readonly string[];
+  /** Authority key identifier of the signer, computed once (it is in every leaf). */
+  readonly authorityKeyId: x509.AuthorityKeyIdentifierExtension;
 }
 
 type Algorithm = { name: string };
@@ -154,8 +156,10 @@ export async function loadCaFromFiles(files: CaFiles): Promise<CaMaterial> {
     roots: roots.length,
     intermediate: !signerIsRoot,
   });
+  const signerCert = new x509.X509Certificate(signerPem);
   return {
-    signerCert: new x509.X509Certificate(signerPem),
+    signerCert,
+    authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(signerCert, false),
     signerKey: key,
     signingAlgorithm: signAlg,
     intermediatesPem,

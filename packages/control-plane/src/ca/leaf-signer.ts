@@ -59,7 +59,7 @@ export async function signLeaf(ca: CaMaterial, req: LeafRequest): Promise<Signed
       ),
       new x509.ExtendedKeyUsageExtension(ekus),
       new x509.SubjectAlternativeNameExtension(names, true),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.signerCert, false),
+      ca.authorityKeyId,
     ],
   });
   return { pem: certPem(cert), serial, notBefore: cert.notBefore, notAfter: cert.notAfter };
