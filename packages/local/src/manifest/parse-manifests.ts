@@ -29,10 +29,8 @@ const protocol = z.enum(["TCP", "UDP"]).default("TCP");
 const containerSchema = z.looseObject({
   name: dnsLabel,
   command: z
-    .array(z.string())
-    .min(1, "local mode runs no images: `command` is required")
-    .optional()
-    .refine((v) => v !== undefined, "local mode runs no images: `command` is required"),
+    .array(z.string(), { error: "local mode runs no images: `command` is required" })
+    .min(1, "local mode runs no images: `command` is required"),
   args: z.array(z.string()).optional(),
   workingDir: z.string().optional(),
   env: z
@@ -105,7 +103,7 @@ function toPodSpec(s: z.infer<typeof podSpecSchema>, where: string): PodSpec {
     names.add(c.name);
     return {
       name: c.name,
-      command: c.command ?? [],
+      command: c.command,
       args: c.args ?? [],
       env: (c.env ?? []).map((e) => ({
         name: e.name,

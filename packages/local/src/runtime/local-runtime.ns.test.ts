@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseManifestText } from "../manifest/parse-manifests.js";
+import { LocalRuntime } from "./local-runtime.js";
+
+/** Host-side view used for the residue comparison. */
+function snapshot(prefix: string) {
+  const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
+  return {
+    netns: readdirSafe("/var/run/netns").filter((n) => n.startsWith(prefix)),
+    hostLinks: sh("ip", ["-o", "link", "show"])
+      .split("\n")
+      .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .sort(),
+    hostNft: sh("nft", ["list", "tables"]).trim().split("\n").sort(),
+    etc: readdirSafe("/etc/netns").filter((n) => n.startsWith(prefix)),
+  };
+}
+
+function readdirSafe(d: string): string[] {
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a short node script inside a pod netns (hosts/resolv.conf of the pod apply). */
+function inPod(netns: string, script: string, ...args: string[]): string {
+  return execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", script, ...args], {
+    encoding: "utf8",
+    timeout: 15_000,
+  }).trim();
+}
+
+const GET = `require("node:http").get(process.argv[1], { timeout: 4000 }, (r) => { let b = ""; r.on("data", (c) => b += c); r.on("end", () => process.stdout.write(b)); }).on("error", (e) => process.stdout.write("ERR " + e.code));`;
+const SERVER = `require("node:http").createServer((q, r) => r.end(process.env.POD_NAME + " " + process.env.NODE_NAME + " " + q.socket.remoteAddress.replace("::ffff:", ""))).listen(8080)`;
+
+function manifests(replicas: number, withService = true): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: demo}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(SERVER)}]
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: demo}
+spec:
+  nodeName: node-1
+  containers: [{name: c, command: [sleep, "600"]}]
+${
+  withService
+    ? `---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: demo}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+`
+    : ""
+}`;
+}
+
+async function waitFor<T>(fn: () => T | undefined, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("LocalRuntime (real namespaces)", () => {
+  const id = `t${randomBytes(3).toString("hex")}`;
+  const prefix = `ambit-${id}-`;
+  const stateDir = mkdtempSync(join(tmpdir(), "ambit-rt-"));
+  let rt: LocalRuntime;
+  let before0: ReturnType<typeof snapshot>;
+  const pids = new Set<number>();
+
+  before(async () => {
+    before0 = snapshot(prefix);
+    rt = LocalRuntime.open({
+      stateDir,
+      clusterId: id,
+      nodes: 2,
+      resolveMain: (app) => ({ available: false, app, reason: "not used in this test" }),
+    });
+    await rt.up(parseManifestText(manifests(2), join(stateDir, "m.yaml")));
+  });
+
+  after(async () => {
+    await rt.down().catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("spreads pods over the nodes and publishes them", async () => {
+    const s = await rt.status();
+    const byName = new Map(s.pods.map((p) => [p.name.replace(/-[0-9a-f]{5}-/, "-"), p]));
+    assert.equal(byName.get("client")?.node, "node-1");
+    assert.deepEqual(
+      new Set(s.pods.filter((p) => p.name.startsWith("web-")).map((p) => p.node)),
+      new Set(["node-1", "node-2"]),
+    );
+    for (const p of s.pods) for (const c of p.containers) if (c.pid !== undefined) pids.add(c.pid);
+    const podsJson = JSON.parse(readFileSync(join(stateDir, "nodes", "node-2", "pods.json"), "utf8"));
+    assert.equal(podsJson.node, "node-2");
+    assert.ok(podsJson.generation >= 1);
+    assert.equal(podsJson.pods.length, 1);
+    assert.ok(existsSync(podsJson.pods[0].netnsPath));
+    const cfg = readdirSync(join(stateDir, "config"));
+    assert.ok(
+      cfg.some((f) => f.startsWith("pod--demo--web-")),
+      cfg.join(","),
+    );
+    assert.ok(cfg.includes("service--demo--web.yaml"));
+  });
+
+  it("pods on two nodes reach each other by pod IP, Service VIP and Service name", async () => {
+    const s = await rt.status();
+    const client = s.pods.find((p) => p.name === "client");
+    const remote = s.pods.find((p) => p.name.startsWith("web-") && p.node === "node-2");
+    const vip = s.services.find((v) => v.name === "web")?.vip;
+    assert.ok(client && remote && vip);
+    const byIp = await waitFor(
+      () => {
+        const out = inPod(client.netns, GET, `http://${remote.ip}:8080/`);
+        return out.startsWith("ERR") ? undefined : out;
+      },
+      10_000,
+      "web pod to listen",
+    );
+    assert.equal(byIp, `${remote.name} node-2 ${client.ip}`, "the server sees the client's own pod IP");
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) seen.add(inPod(client.netns, GET, `http://${vip}/`).split(" ")[0] ?? "");
+    assert.equal(seen.size, 2, `VIP spreads over both endpoints: ${[...seen].join(",")}`);
+    assert.match(inPod(client.netns, GET, "http://web.demo.svc.cluster.local/"), /^web-/);
+    const resolved = inPod(
+      client.netns,
+      `require("node:dns").lookup(process.argv[1], (e, a) => process.stdout.write(e ? "ERR" : a))`,
+      "web",
+    );
+    assert.equal(resolved, vip, "short name resolves to the VIP via the pod's hosts file");
+  });
+
+  it("a pod reaches itself through the VIP (hairpin)", async () => {
+    const s = await rt.status();
+    const web = s.pods.find((p) => p.name.startsWith("web-") && p.node === "node-1");
+    const vip = s.services.find((v) => v.name === "web")?.vip;
+    assert.ok(web && vip);
+    for (let i = 0; i < 8; i++) assert.doesNotMatch(inPod(web.netns, GET, `http://${vip}/`), /^ERR/);
+  });
+
+  it("re-applying is a no-op; scaling adds a pod; deleting the Service removes VIP, rules and name", async () => {
+    const beforeNames = (await rt.status()).pods.map((p) => p.name).sort();
+    await rt.apply(parseManifestText(manifests(2), join(stateDir, "m.yaml")));
+    assert.deepEqual((await rt.status()).pods.map((p) => p.name).sort(), beforeNames);
+    await rt.apply(parseManifestText(manifests(3), join(stateDir, "m.yaml")));
+    const s = await rt.status();
+    assert.equal(s.pods.filter((p) => p.name.startsWith("web-")).length, 3);
+    for (const p of s.pods) for (const c of p.containers) if (c.pid !== undefined) pids.add(c.pid);
+    const client = s.pods.find((p) => p.name === "client");
+    assert.ok(client);
+    const missing = await rt.delete(["Service/demo/web", "Service/demo/nope"]);
+    assert.deepEqual(missing, ["Service/demo/nope"]);
+    assert.equal(
+      inPod(client.netns, `require("node:dns").lookup("web", (e) => process.stdout.write(e ? "ERR" : "OK"))`),
+      "ERR",
+    );
+    const rules = execFileSync(
+      "ip",
+      ["netns", "exec", `${prefix}node-1`, "nft", "list", "table", "ip", "ambit_services"],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.doesNotMatch(rules, /dnat to/);
+  });
+
+  it("down removes namespaces, links, nft tables, /etc/netns entries and processes", async () => {
+    assert.ok(snapshot(prefix).netns.length >= 6);
+    const report = await rt.down();
+    assert.ok(report.namespaces.length === 0 || report.namespaces.every((n) => n.startsWith(prefix)));
+    const after0 = snapshot(prefix);
+    assert.deepEqual(after0.netns, before0.netns);
+    assert.deepEqual(after0.etc, before0.etc);
+    assert.deepEqual(after0.hostLinks, before0.hostLinks);
+    assert.deepEqual(after0.hostNft, before0.hostNft);
+    assert.ok(pids.size >= 4);
+    for (const pid of pids) assert.ok(!alive(pid), `process ${pid} still alive`);
+    assert.deepEqual(
+      readdirSafe(stateDir).filter((e) => e !== "logs"),
+      [],
+    );
+    await rt.down(); // idempotent
+  });
+});
