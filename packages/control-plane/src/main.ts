@@ -1,0 +1,121 @@
+/**
+ * Control plane process entry:
+ *
+ *   node dist/main.js --config-dir <d> --state-dir <d> --listen <ip:port>
+ *     [--status-socket <path>] [--status-port <n>] [--cluster-id <id>] [--trust-domain <td>]
+ *     [--workload-ttl <s>] [--max-workload-ttl <s>] [--log-level debug|info|warn|error]
+ *
+ * Logs one JSON object per line on stderr. SIGTERM/SIGINT: graceful stop (xDS streams are told to
+ * reconnect, open CA calls get a grace period), exit 0.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Ports } from "@ambit/api";
+import { createLogger, errorMessage, type LogLevel, setLogBase, setLogLevel } from "@ambit/core";
+import { type ControlPlaneConfig, startControlPlane } from "./app.js";
+
+const log = createLogger("control-plane.main");
+
+const USAGE =
+  "usage: control-plane --config-dir <dir> --state-dir <dir> --listen <ip:port> [--status-socket <path>] " +
+  "[--status-port <n>] [--cluster-id <id>] [--trust-domain <td>] [--workload-ttl <s>] [--max-workload-ttl <s>] " +
+  "[--log-level debug|info|warn|error]";
+
+/** `ip:port` or `[v6]:port`; a bare IP gets `Ports.controlPlane`. Exported for tests. */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(s);
+  if (!m?.[1]) throw new Error(`--listen: expected <ip:port>, got ${JSON.stringify(s)}`);
+  const port = m[2] === undefined ? Ports.controlPlane : Number(m[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--listen: bad port in ${s}`);
+  return { host: m[1], port };
+}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${v}`);
+  return n;
+}
+
+/** Flags → config; throws with the usage on anything wrong. Exported for tests. */
+export function parseControlPlaneArgs(argv: readonly string[]): ControlPlaneConfig & { logLevel: LogLevel } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      "config-dir": { type: "string" },
+      "state-dir": { type: "string" },
+      listen: { type: "string" },
+      "status-socket": { type: "string" },
+      "status-port": { type: "string" },
+      "cluster-id": { type: "string" },
+      "trust-domain": { type: "string" },
+      "workload-ttl": { type: "string" },
+      "max-workload-ttl": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+    },
+    strict: true,
+  });
+  const configDir = values["config-dir"];
+  const stateDir = values["state-dir"];
+  if (!configDir) throw new Error(`--config-dir missing\n${USAGE}`);
+  if (!stateDir) throw new Error(`--state-dir missing\n${USAGE}`);
+  const listen = parseListen(values.listen ?? `0.0.0.0:${Ports.controlPlane}`);
+  const level = values["log-level"] as LogLevel;
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new Error(`--log-level: bad level\n${USAGE}`);
+  const statusPort = positiveInt("status-port", values["status-port"]);
+  const ttl = positiveInt("workload-ttl", values["workload-ttl"]);
+  const maxTtl = positiveInt("max-workload-ttl", values["max-workload-ttl"]);
+  const mesh = {
+    ...(values["cluster-id"] ? { clusterId: values["cluster-id"] } : {}),
+    ...(values["trust-domain"] ? { trustDomain: values["trust-domain"] } : {}),
+  };
+  return {
+    configDir,
+    stateDir,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    statusSocket: values["status-socket"] ?? join(stateDir, "control-plane", "status.sock"),
+    ...(statusPort !== undefined ? { statusPort } : {}),
+    ...(Object.keys(mesh).length > 0 ? { mesh } : {}),
+    ...(ttl !== undefined ? { workloadTtlSeconds: ttl } : {}),
+    ...(maxTtl !== undefined ? { maxWorkloadTtlSeconds: maxTtl } : {}),
+    logLevel: level,
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: ReturnType<typeof parseControlPlaneArgs>;
+  try {
+    cfg = parseControlPlaneArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    process.exit(2);
+  }
+  setLogLevel(cfg.logLevel);
+  setLogBase({ component: "control-plane" });
+  const app = await startControlPlane(cfg);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    app.stop(1000).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error("unclean stop", { error: errorMessage(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+// Only run when executed, not when imported by a test.
+if (process.argv[1] !== undefined && /main\.[jt]s$/.test(process.argv[1])) {
+  main().catch((e: unknown) => {
+    log.error("control plane failed", { error: errorMessage(e) });
+    process.exit(1);
+  });
+}
