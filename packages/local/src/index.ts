@@ -29,6 +29,7 @@ export type { ApplyRequest, DaemonEvent, DeleteRequest, UpRequest } from "./runt
 export { runDaemon } from "./runtime/daemon-server.js";
 export type { LocalRuntimeOptions, Progress } from "./runtime/local-runtime.js";
 export { LocalRuntime } from "./runtime/local-runtime.js";
+export { nodeTokenPath, writeNodeCredential } from "./runtime/node-credentials.js";
 export { findPod, readPods } from "./runtime/pod-lookup.js";
 export { containerEnv, containerLogName } from "./runtime/pod-processes.js";
 export type { ClusterInfo, DesiredEntry, StatePaths } from "./runtime/state-dir.js";

@@ -29,6 +29,7 @@ import { renderPodHosts, renderPodResolvConf } from "../render/pod-etc-files.js"
 import { type BackoffPolicy, Supervisor } from "../supervisor/supervisor.js";
 import { type ComponentInstance, componentInstances } from "./component-processes.js";
 import type { ComponentApp, ComponentMain } from "./components.js";
+import { writeNodeCredential } from "./node-credentials.js";
 import { containerProcessName, podProcessSpecs } from "./pod-processes.js";
 import { namespaceLabels, renderConfigDir, renderNodePods, syncConfigDir } from "./publish.js";
 import { type ClusterInfo, type DesiredEntry, type StatePaths, statePaths } from "./state-dir.js";
@@ -208,6 +209,8 @@ export class LocalRuntime {
   private startComponents(progress: Progress): void {
     this.components = componentInstances(this.layout, this.paths, this.opts.resolveMain, this.opts.backoff);
     const ztunnel = this.components.find((c) => c.app === "ztunnel");
+    // Each node's ztunnel authenticates to the control plane (xDS + CA) with a bootstrap token.
+    for (const n of this.layout.nodes) writeNodeCredential(this.paths.root, n.name);
     for (const c of this.components) {
       if (c.spec === undefined) {
         if (!c.main.available) progress(`${c.name}: NOT AVAILABLE — ${c.main.reason}`);
