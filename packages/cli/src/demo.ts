@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ports } from "@ambit/api";
 import {
+  assertCanRun,
   type ClusterStatus,
   type ComponentStatus,
   httpGetInNetns,
@@ -244,6 +245,7 @@ export async function runDemo(
   io: Io,
   opts: { nodes: number; samplesDir?: string },
 ): Promise<void> {
+  assertCanRun();
   const ctx: DemoContext = {
     paths,
     io,

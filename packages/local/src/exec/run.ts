@@ -67,8 +67,13 @@ export function spawnInNetns(
 }
 
 /** Full path of an executable found on PATH (or in the sbin dirs root usually has), else undefined. */
-export function which(cmd: string): string | undefined {
-  const dirs = [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/local/sbin"];
+export function which(cmd: string, searchPath?: readonly string[]): string | undefined {
+  const dirs = searchPath ?? [
+    ...(process.env["PATH"] ?? "").split(delimiter),
+    "/usr/sbin",
+    "/sbin",
+    "/usr/local/sbin",
+  ];
   for (const d of dirs) {
     if (d === "") continue;
     const p = join(d, cmd);
@@ -89,14 +94,14 @@ export const REQUIRED_TOOLS = ["ip", "nft"] as const;
  * Fails fast, before anything is created, when the runtime cannot work: not root, or `ip`/`nft`
  * missing (names them and points at the setup script).
  */
-export function assertCanRun(): void {
+export function assertCanRun(opts: { readonly searchPath?: readonly string[] } = {}): void {
   if (process.getuid?.() !== 0) {
     throw new LocalError(
       "not_root",
       "ambit local mode needs root: it creates network namespaces, veth links and nftables rules. Run it with sudo.",
     );
   }
-  const missing = REQUIRED_TOOLS.filter((t) => which(t) === undefined);
+  const missing = REQUIRED_TOOLS.filter((t) => which(t, opts.searchPath) === undefined);
   if (missing.length > 0) {
     throw new LocalError(
       "missing_tool",
