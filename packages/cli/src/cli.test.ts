@@ -25,7 +25,7 @@ describe("ambit CLI", () => {
         assert.match(io.text(), /^ambit: .*needs root/);
       }
     } finally {
-      process.getuid = orig;
+      if (orig !== undefined) process.getuid = orig;
     }
   });
 

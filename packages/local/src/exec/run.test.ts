@@ -12,7 +12,7 @@ function withUid<T>(uid: number, fn: () => T): T {
   try {
     return fn();
   } finally {
-    process.getuid = orig;
+    if (orig !== undefined) process.getuid = orig;
   }
 }
 
