@@ -175,20 +175,38 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
   const groups: ProcGroup[] = [];
   const ctx = pathContext(env, path, groups);
   const reps: RepResult[] = [];
+  const failedReps: string[] = [];
   try {
     note(`${path.name}: setting up`);
     const setup = await path.setup(ctx);
     await smokeTest(env, setup);
+    const menv = {
+      harness: env.h,
+      topo: env.topo,
+      loadgen: env.loadgen,
+      plan: env.plan,
+      haveWrk: env.haveWrk,
+    };
     for (let i = 0; i < env.plan.reps; i++) {
-      const rep = await measureRep(
-        { harness: env.h, topo: env.topo, loadgen: env.loadgen, plan: env.plan, haveWrk: env.haveWrk },
-        setup,
-      );
+      let rep: RepResult;
+      try {
+        rep = await measureRep(menv, setup);
+      } catch (e) {
+        // One bad repetition (a stalled tunnel, a tool timeout) is reported, not fatal; the path
+        // fails only when no repetition succeeds.
+        const reason = e instanceof Error ? e.message : String(e);
+        failedReps.push(`rep ${i + 1}: ${reason}`);
+        shout(`${path.name} rep ${i + 1}/${env.plan.reps} failed: ${reason}`);
+        continue;
+      }
       reps.push(rep);
       const r = rep.rates.map((x) => `p99@${x.rate} ${x.latencyMs.p99.toFixed(3)} ms`).join(", ");
       note(
         `${path.name} rep ${i + 1}/${env.plan.reps}: ${rep.throughputGbps.toFixed(2)} Gbit/s, ${r}, max ${Math.round(rep.maxRps)} rps, ${Math.round(rep.connPerS)} conn/s`,
       );
+    }
+    if (reps.length === 0) {
+      throw new BenchError("scenario_failed", `every repetition failed: ${failedReps.join("; ")}`);
     }
     const procs = setup.procs.map((p) => ({
       label: p.label,
@@ -201,12 +219,13 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
       ...base,
       status: "ok",
       reps,
+      failedReps,
       summary: summarise(reps, { rssMiB: { nodeA: side("node-a"), nodeB: side("node-b") }, procs }),
     };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     shout(`PATH ${path.name} FAILED: ${reason}`);
-    return { ...base, status: "failed", reason, reps };
+    return { ...base, status: "failed", reason, reps, failedReps };
   } finally {
     await path.teardown(ctx).catch((e: unknown) => shout(`${path.name} teardown: ${String(e)}`));
     for (const g of groups) await stopGroup(g);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { runClosed, runConnect, runRate } from "./generator.js";
 import { ResponseParser } from "./http1-conn.js";
@@ -85,6 +85,21 @@ describe("load generator against a real loopback server", () => {
     });
     assert.equal(r.requests, 0);
     assert.ok(r.errors > 0);
+  });
+});
+
+describe("load generator against a stalled server", () => {
+  it("fails requests that get no answer instead of hanging", async () => {
+    const silent = createNetServer((s) => s.resume()); // reads, never answers
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = silent.address() as AddressInfo;
+    const target = { ip: "127.0.0.1", port, path: "/1k", requestTimeoutMs: 150 };
+    const t0 = Date.now();
+    const r = await runClosed({ mode: "closed", target, conns: 1, durationMs: 100, warmupMs: 0 });
+    assert.equal(r.requests, 0);
+    assert.ok(r.errors >= 1);
+    assert.ok(Date.now() - t0 < 2000);
+    await new Promise((r2) => silent.close(r2));
   });
 });
 

@@ -6,6 +6,8 @@ export interface Target {
   readonly port: number;
   /** Request path; the bench server answers `/1k` with exactly 1024 bytes. */
   readonly path: string;
+  /** Inactivity limit for a request in flight (default {@link REQUEST_TIMEOUT_MS}). */
+  readonly requestTimeoutMs?: number;
 }
 
 export function requestBytes(t: Target, close: boolean): Buffer {
@@ -69,6 +71,9 @@ export class ResponseParser {
   }
 }
 
+/** Inactivity limit for a request in flight. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
 /**
  * One keep-alive HTTP/1.1 connection with at most one request in flight (no pipelining, like
  * wrk and real clients). `send(cb)` writes the request; `cb` runs on the complete response.
@@ -81,6 +86,7 @@ export class KeepAliveConn {
   private constructor(
     private readonly socket: Socket,
     private readonly req: Buffer,
+    private readonly timeoutMs: number,
   ) {
     this.parser = new ResponseParser(
       (status) => this.finish(undefined, status),
@@ -89,6 +95,7 @@ export class KeepAliveConn {
     socket.on("data", (c: Buffer) => this.parser.feed(c));
     socket.on("error", (e) => this.fail(e.message));
     socket.on("close", () => this.fail("connection closed"));
+    socket.on("timeout", () => this.fail(`no response within ${timeoutMs} ms`));
   }
 
   static open(t: Target, timeoutMs = 5000): Promise<KeepAliveConn> {
@@ -105,7 +112,7 @@ export class KeepAliveConn {
       s.once("connect", () => {
         clearTimeout(timer);
         s.removeAllListeners("error");
-        resolve(new KeepAliveConn(s, requestBytes(t, false)));
+        resolve(new KeepAliveConn(s, requestBytes(t, false), t.requestTimeoutMs ?? REQUEST_TIMEOUT_MS));
       });
     });
   }
@@ -124,6 +131,9 @@ export class KeepAliveConn {
       return;
     }
     this.cb = cb;
+    // A stalled path must not hang the bench: no byte for REQUEST_TIMEOUT_MS fails the request
+    // (and the connection). Armed only while a request is in flight.
+    this.socket.setTimeout(this.timeoutMs);
     this.socket.write(this.req);
   }
 
@@ -133,6 +143,7 @@ export class KeepAliveConn {
   }
 
   private finish(err: string | undefined, status: number): void {
+    this.socket.setTimeout(0);
     const cb = this.cb;
     this.cb = undefined;
     cb?.(err, status);

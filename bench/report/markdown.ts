@@ -162,6 +162,12 @@ export function renderMarkdown(r: BenchReport): string {
       );
     }
   }
+  const partial = ok.filter((p) => (p.failedReps?.length ?? 0) > 0);
+  if (partial.length > 0) {
+    out.push("", "### Failed repetitions (medians are over the others)", "");
+    for (const p of partial)
+      for (const f of p.failedReps ?? []) out.push(`- **${p.name}** ${f.split("\n")[0]}`);
+  }
   const notRun = r.paths.filter((p) => p.status !== "ok");
   if (notRun.length > 0) {
     out.push("", "### Not measured", "");

@@ -68,6 +68,8 @@ export interface PathResult {
   /** Why a path was skipped or failed (exact missing packages, or the error). */
   readonly reason?: string;
   readonly reps: readonly RepResult[];
+  /** Repetitions that threw, with the reason (the summary is over the others). */
+  readonly failedReps?: readonly string[];
   readonly summary?: PathSummary;
   /** Machine busy % while the bench was idle, just before setup and just after teardown (others' load). */
   readonly backgroundCpuPct: { readonly before: number; readonly after: number };
