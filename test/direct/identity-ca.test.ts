@@ -101,7 +101,7 @@ describe("control-plane CA ⇄ ztunnel SecretManager", () => {
     const srvPort = (srv.address() as net.AddressInfo).port;
     const failures: string[] = [];
     let ok = 0;
-    const until = Date.now() + 3_000;
+    const until = Date.now() + 2_600;
     while (Date.now() < until) {
       await new Promise<void>((resolve) => {
         const cert = m.findCertificate(sleepId);
