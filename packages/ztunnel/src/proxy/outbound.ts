@@ -1,0 +1,165 @@
+import type net from "node:net";
+import type { ClientAddr } from "@ambit/api";
+import { canonicalIp, clientAddr, formatSocketAddress, origDstAddr, Ports } from "@ambit/api";
+import {
+  connectHeaders,
+  createLogger,
+  formatBaggage,
+  formatForwarded,
+  type HbonePool,
+  newTraceparent,
+  pipeSocketStream,
+} from "@ambit/core";
+import type { ConnectionRecord } from "../telemetry/index.js";
+import { failureOf } from "./inbound.js";
+import { buildOutboundRequest, type OutboundRequest } from "./outbound-request.js";
+import { pipeSockets } from "./pipe-sockets.js";
+import { ProxyError } from "./proxy-error.js";
+import type { PodContext, ProxyInputs } from "./proxy-inputs.js";
+
+const log = createLogger("proxy.outbound");
+
+/** Result of carrying out a plan: bytes and, if it failed, why. */
+interface Done {
+  readonly received: number;
+  readonly sent: number;
+  readonly failure: ProxyError | undefined;
+}
+
+/**
+ * The handler for the pod's outbound listener (15001): recover the original destination, decide
+ * with {@link buildOutboundRequest}, then carry the plan out (HBONE through the pod's pool, plain
+ * TCP, or the same-node shortcut), and report one access-log line per connection.
+ */
+export function outboundHandler(
+  inputs: ProxyInputs,
+  pc: PodContext,
+  pool: HbonePool,
+): (sock: net.Socket) => void {
+  return (sock) => {
+    sock.on("error", () => {});
+    const id = newTraceparent();
+    const srcIp = canonicalIp(sock.remoteAddress ?? "");
+    const source = pc.pod();
+    const orig = pc.network.originalDst(sock);
+    const rec: ConnectionRecord = {
+      id,
+      reporter: "source",
+      direction: "outbound",
+      startedAt: Date.now(),
+      src: { ip: srcIp ?? "", port: sock.remotePort ?? 0, workload: source, identity: source?.identity },
+      dst: { ip: orig?.ip ?? "", port: orig?.port ?? 0 },
+      mtls: false,
+    };
+    const fail = (e: ProxyError) => {
+      sock.resetAndDestroy();
+      inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(e) }, false);
+    };
+    if (!source || srcIp === undefined)
+      return fail(new ProxyError("unknown_source", `outbound from ${pc.name}: pod workload unknown`));
+    if (!orig)
+      return fail(new ProxyError("no_original_dst", `outbound from ${pc.name}: no original destination`));
+    const plan = buildOutboundRequest(inputs.state, source, origDstAddr(orig.ip, orig.port));
+    if (plan.protocol === "refused") return fail(new ProxyError(plan.code, `outbound: ${plan.reason}`));
+    rec.service = plan.service;
+    rec.dst = { ip: orig.ip, port: orig.port, workload: plan.destinationWorkload };
+    if (plan.protocol === "hbone") {
+      rec.mtls = true;
+      rec.hbone = { nextHop: formatSocketAddress(plan.nextHop), authority: plan.hboneTarget };
+      rec.dst = { ...rec.dst, identity: plan.upstreamWorkload.identity };
+    }
+    if (log.debugEnabled) log.debug("outbound plan", { id, protocol: plan.protocol, reason: plan.reason });
+    inputs.telemetry.opened(rec);
+    execute(inputs, pc, pool, sock, clientAddr(srcIp, sock.remotePort ?? 0), plan, id).then(
+      (d) =>
+        inputs.telemetry.closed(rec, {
+          received: d.received,
+          sent: d.sent,
+          failure: d.failure && failureOf(d.failure),
+        }),
+      (e: unknown) => {
+        sock.destroy();
+        inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(ProxyError.from(e)) });
+      },
+    );
+  };
+}
+
+async function execute(
+  inputs: ProxyInputs,
+  pc: PodContext,
+  pool: HbonePool,
+  sock: net.Socket,
+  client: ClientAddr,
+  plan: Exclude<OutboundRequest, { protocol: "refused" }>,
+  id: string,
+): Promise<Done> {
+  const refuse = (e: unknown, code: ConstructorParameters<typeof ProxyError>[0]): Done => {
+    sock.resetAndDestroy();
+    return { received: 0, sent: 0, failure: ProxyError.from(e, code) };
+  };
+  if (plan.protocol === "tcp") {
+    let up: net.Socket;
+    try {
+      up = await pc.network.connect(plan.nextHop, { timeoutMs: inputs.connectTimeoutMs ?? 10_000 });
+    } catch (e) {
+      return refuse(e, "upstream_connect_failed");
+    }
+    const r = await pipeSockets(sock, up);
+    return { received: r.received, sent: r.sent, failure: r.error && ProxyError.from(r.error) };
+  }
+  const source = pc.pod();
+  if (!source)
+    return refuse(new ProxyError("unknown_source", "outbound: pod workload vanished"), "unknown_source");
+  // Same node, straight to the destination pod: skip TLS but run the very same inbound checks.
+  const local =
+    !plan.viaWaypoint && plan.nextHop.port === Ports.hbone ? inputs.local?.find(plan.nextHop) : undefined;
+  if (local) {
+    const r = await local.serveLocal({
+      authority: plan.hboneTarget,
+      identity: source.identity,
+      peer: client,
+    });
+    if (!r.ok) return refuse(r.error, r.error.code);
+    const p = await pipeSockets(sock, r.upstream);
+    return { received: p.received, sent: p.sent, failure: p.error && ProxyError.from(p.error) };
+  }
+  let stream: Awaited<ReturnType<HbonePool["connect"]>>;
+  try {
+    const cert = await inputs.certs.fetchCertificate(source.identity).catch((e: unknown) => {
+      throw new ProxyError("no_certificate", `outbound: certificate for ${source.name}: ${String(e)}`, {
+        cause: e,
+      });
+    });
+    stream = await pool.connect({
+      sourceIdentity: source.identity,
+      destinationIdentities: plan.upstreamSans,
+      nextHop: plan.nextHop,
+      sourceIp: undefined,
+      secureContext: cert.secureContext,
+      headers: connectHeaders({
+        authority: plan.hboneTarget,
+        forwarded: formatForwarded(client, plan.service?.hostname),
+        baggage: formatBaggage({
+          clusterName: source.clusterId,
+          namespace: source.namespace,
+          workloadType: source.workloadType,
+          workloadName: source.workloadName,
+          serviceName: source.canonicalName,
+          serviceVersion: source.canonicalRevision,
+          region: source.locality.region,
+          zone: source.locality.zone,
+        }),
+        traceparent: id,
+      }),
+    });
+  } catch (e) {
+    return refuse(e, "hbone_connect_failed");
+  }
+  const r = await pipeSocketStream(sock, stream);
+  const failure =
+    r.outcome === "clean"
+      ? undefined
+      : ProxyError.from(r.error, r.outcome === "socket_error" ? "io_error" : "stream_reset");
+  return { received: r.toStream, sent: r.toSocket, failure };
+}
