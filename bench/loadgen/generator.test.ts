@@ -40,7 +40,8 @@ describe("load generator against a real loopback server", () => {
     assert.equal(r.errors, 0);
     assert.equal(r.badStatus, 0);
     assert.equal(r.unsent, 0);
-    assert.ok(r.latency.percentilesMs["p50"]! > 0 && r.latency.percentilesMs["p50"]! < 50);
+    // Sanity only (a loaded shared box can be slow): positive and far below the 5 s request timeout.
+    assert.ok(r.latency.percentilesMs["p50"]! > 0 && r.latency.percentilesMs["p50"]! < 1000);
     assert.ok(r.latencyFromIntended!.percentilesMs["p99"]! >= r.latency.percentilesMs["p99"]!);
   });
 
