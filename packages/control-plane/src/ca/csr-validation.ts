@@ -58,26 +58,33 @@ export function csrSubjectAltNames(
   }
 }
 
-function keyTypeOf(publicKey: x509.PublicKey): CsrKeyType | string {
+/** The key's type if the CA signs it, else why not. */
+function keyTypeOf(
+  publicKey: x509.PublicKey,
+): { ok: true; type: CsrKeyType } | { ok: false; reason: string } {
   let k: ReturnType<typeof createPublicKey>;
   try {
     k = createPublicKey({ key: Buffer.from(publicKey.rawData), format: "der", type: "spki" });
   } catch {
-    return "unreadable public key";
+    return { ok: false, reason: "unreadable public key" };
   }
   const d = k.asymmetricKeyDetails ?? {};
   if (k.asymmetricKeyType === "ec") {
-    if (d.namedCurve === "prime256v1") return "P-256";
-    if (d.namedCurve === "secp384r1") return "P-384";
-    return `EC curve ${d.namedCurve ?? "unknown"} not allowed (P-256 or P-384)`;
+    if (d.namedCurve === "prime256v1") return { ok: true, type: "P-256" };
+    if (d.namedCurve === "secp384r1") return { ok: true, type: "P-384" };
+    return { ok: false, reason: `EC curve ${d.namedCurve ?? "unknown"} not allowed (P-256 or P-384)` };
   }
   if (k.asymmetricKeyType === "rsa") {
     const bits = d.modulusLength ?? 0;
-    if (bits < 2048) return `RSA key of ${bits} bits is too small (minimum 2048)`;
-    if (bits > MAX_RSA_BITS) return `RSA key of ${bits} bits is too large (maximum ${MAX_RSA_BITS})`;
-    return `RSA-${bits}`;
+    if (bits < 2048) return { ok: false, reason: `RSA key of ${bits} bits is too small (minimum 2048)` };
+    if (bits > MAX_RSA_BITS)
+      return { ok: false, reason: `RSA key of ${bits} bits is too large (maximum ${MAX_RSA_BITS})` };
+    return { ok: true, type: `RSA-${bits}` };
   }
-  return `key type ${k.asymmetricKeyType ?? "unknown"} not allowed (P-256, P-384 or RSA>=2048)`;
+  return {
+    ok: false,
+    reason: `key type ${k.asymmetricKeyType ?? "unknown"} not allowed (P-256, P-384 or RSA>=2048)`,
+  };
 }
 
 /**
@@ -98,8 +105,8 @@ export async function checkCsr(pem: string, requested: Identity): Promise<CsrChe
   }
   const got = (uris[0] as { value: string }).value;
   if (got !== want) return bad(`URI SAN ${JSON.stringify(got)} does not match requested identity ${want}`);
-  const keyType = keyTypeOf(csr.publicKey);
-  if (keyType !== "P-256" && keyType !== "P-384" && !keyType.startsWith("RSA-")) return bad(keyType);
+  const key = keyTypeOf(csr.publicKey);
+  if (!key.ok) return bad(key.reason);
   let valid = false;
   try {
     valid = await csr.verify();
@@ -107,5 +114,5 @@ export async function checkCsr(pem: string, requested: Identity): Promise<CsrChe
     valid = false;
   }
   if (!valid) return bad("signature does not verify");
-  return { ok: true, publicKey: csr.publicKey, keyType: keyType as CsrKeyType };
+  return { ok: true, publicKey: csr.publicKey, keyType: key.type };
 }
