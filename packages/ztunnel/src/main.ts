@@ -1,0 +1,133 @@
+/**
+ * ztunnel process entry:
+ *
+ *   node dist/main.js --node <n> --state-dir <d> --xds-address <ip:port>
+ *     [--ca-address <ip:port>] [--root-cert <pem>] [--token-file <f>] [--zds-socket <path> | --no-inpod]
+ *     [--cluster-id <id>] [--network <n>] [--server-name <tls name>] [--cert-ttl <s>]
+ *     [--admin-port <n>] [--metrics-port <n>] [--readiness-port <n>] [--log-level <l>]
+ *
+ * Defaults follow the local state-dir layout: root cert `<d>/ca/root-cert.pem` (the control plane
+ * writes it), token `<d>/nodes/<n>/node-token` (the local runtime writes it), ZDS socket
+ * `<d>/nodes/<n>/ztunnel.sock` (the node agent listens there). Logs JSON lines on stderr.
+ * SIGTERM/SIGINT: stop pod proxies, close xDS, exit 0.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Ports } from "@ambit/api";
+import { createLogger, errorMessage, type LogLevel, setLogBase, setLogLevel } from "@ambit/core";
+import { startZtunnel, type ZtunnelConfig } from "./app.js";
+
+const log = createLogger("ztunnel.main");
+
+const USAGE =
+  "usage: ztunnel --node <name> --state-dir <dir> --xds-address <ip:port> [--ca-address <ip:port>] " +
+  "[--root-cert <pem>] [--token-file <file>] [--zds-socket <path> | --no-inpod] [--cluster-id <id>] " +
+  "[--network <n>] [--server-name <name>] [--cert-ttl <s>] [--admin-port <n>] [--metrics-port <n>] " +
+  "[--readiness-port <n>] [--log-level debug|info|warn|error]";
+
+function port(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name}: bad port ${v}\n${USAGE}`);
+  return n;
+}
+
+function address(name: string, v: string): string {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):\d{1,5}$/.test(v))
+    throw new Error(`--${name}: expected <host:port>, got ${v}\n${USAGE}`);
+  return v;
+}
+
+/** Flags → config; throws with the usage on anything wrong. Exported for tests. */
+export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig & { logLevel: LogLevel } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      node: { type: "string" },
+      "state-dir": { type: "string" },
+      "xds-address": { type: "string" },
+      "ca-address": { type: "string" },
+      "root-cert": { type: "string" },
+      "token-file": { type: "string" },
+      "zds-socket": { type: "string" },
+      "no-inpod": { type: "boolean", default: false },
+      "cluster-id": { type: "string", default: "Kubernetes" },
+      network: { type: "string", default: "" },
+      "server-name": { type: "string" },
+      "cert-ttl": { type: "string" },
+      "admin-port": { type: "string" },
+      "metrics-port": { type: "string" },
+      "readiness-port": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+    },
+    strict: true,
+  });
+  const node = values.node;
+  const stateDir = values["state-dir"];
+  if (!node || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node))
+    throw new Error(`--node missing or invalid\n${USAGE}`);
+  if (!stateDir) throw new Error(`--state-dir missing\n${USAGE}`);
+  if (!values["xds-address"]) throw new Error(`--xds-address missing\n${USAGE}`);
+  if (values["no-inpod"] && values["zds-socket"] !== undefined)
+    throw new Error(`--zds-socket and --no-inpod exclude each other\n${USAGE}`);
+  const level = values["log-level"] as LogLevel;
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new Error(`--log-level: bad level\n${USAGE}`);
+  const ttl = values["cert-ttl"];
+  if (ttl !== undefined && !(Number.isInteger(Number(ttl)) && Number(ttl) > 0))
+    throw new Error(`--cert-ttl: expected seconds > 0, got ${ttl}\n${USAGE}`);
+  const xdsAddress = address("xds-address", values["xds-address"]);
+  const nodeDir = join(stateDir, "nodes", node);
+  return {
+    node,
+    xdsAddress,
+    caAddress: values["ca-address"] !== undefined ? address("ca-address", values["ca-address"]) : xdsAddress,
+    rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
+    tokenFile: values["token-file"] ?? join(nodeDir, "node-token"),
+    zdsSocket: values["no-inpod"] ? undefined : (values["zds-socket"] ?? join(nodeDir, "ztunnel.sock")),
+    clusterId: values["cluster-id"] ?? "Kubernetes",
+    network: values.network ?? "",
+    ...(values["server-name"] !== undefined ? { serverName: values["server-name"] } : {}),
+    ...(ttl !== undefined ? { certTtlSeconds: Number(ttl) } : {}),
+    admin: { host: "127.0.0.1", port: port("admin-port", values["admin-port"], Ports.admin) },
+    metrics: { host: "0.0.0.0", port: port("metrics-port", values["metrics-port"], Ports.metrics) },
+    readiness: { host: "0.0.0.0", port: port("readiness-port", values["readiness-port"], Ports.readiness) },
+    logLevel: level,
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: ReturnType<typeof parseZtunnelArgs>;
+  try {
+    cfg = parseZtunnelArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    process.exit(2);
+  }
+  setLogLevel(cfg.logLevel);
+  setLogBase({ component: "ztunnel", node: cfg.node });
+  const app = await startZtunnel(cfg);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    app.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error("unclean stop", { error: errorMessage(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+// Only run when executed, not when imported by a test.
+if (process.argv[1] !== undefined && /main\.[jt]s$/.test(process.argv[1])) {
+  main().catch((e: unknown) => {
+    log.error("ztunnel failed", { error: errorMessage(e) });
+    process.exit(1);
+  });
+}
