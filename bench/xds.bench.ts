@@ -8,10 +8,11 @@
  *        [--clients 100] [--changes 5] [--json out.json]
  */
 import { fork } from "node:child_process";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { ControlPlaneServer, XdsServer } from "@ambit/control-plane";
 import { TypeUrl } from "@ambit/core";
 import { createTestPki } from "@ambit/testing";
-import { ControlPlaneServer, XdsServer } from "@ambit/control-plane";
 import { buildResources, podResource } from "./xds/resources.js";
 
 const CHILD_PROCESSES = 2;
@@ -22,6 +23,8 @@ type ChildMsg =
   | { t: "changed"; client: number; version: string };
 
 async function main(): Promise<void> {
+  // RSS of this process before any server state: node + the tsx loader thread (~100 MB), not ambit.
+  const processBaselineRss = process.memoryUsage.rss();
   const { values } = parseArgs({
     options: {
       workloads: { type: "string", default: "10000" },
@@ -38,7 +41,11 @@ async function main(): Promise<void> {
 
   const pki = await createTestPki();
   const leaf = await pki.issue({ dnsNames: ["localhost"], ips: ["127.0.0.1"] });
-  const server = new ControlPlaneServer({ host: "127.0.0.1", port: 0, tls: { certChainPem: leaf.chainPem, keyPem: leaf.keyPem } });
+  const server = new ControlPlaneServer({
+    host: "127.0.0.1",
+    port: 0,
+    tls: { certChainPem: leaf.chainPem, keyPem: leaf.keyPem },
+  });
   const xds = new XdsServer({
     authenticator: { authenticate: (md) => ({ node: String(md.get("authorization")[0] ?? "bench") }) },
   });
@@ -47,13 +54,19 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const { address, authorization, podNames } = buildResources(nWorkloads, nServices);
-  xds.update(new Map([[TypeUrl.address, address], [TypeUrl.authorization, authorization]]));
+  xds.update(
+    new Map([
+      [TypeUrl.address, address],
+      [TypeUrl.authorization, authorization],
+    ]),
+  );
   const buildMs = performance.now() - t0;
 
+  const rssBeforeClients = process.memoryUsage.rss();
   let peakRss = 0;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50);
 
   const marker = podNames[0] as string;
   const children = Array.from({ length: CHILD_PROCESSES }, (_, i) =>
@@ -75,7 +88,9 @@ async function main(): Promise<void> {
   let onMsg: () => void = () => {};
   for (const c of children) {
     c.on("message", (m: ChildMsg) => {
-      if (m.t === "synced" && m.address === address.size && m.authorization === authorization.size) synced.add(m.client);
+      if (process.env["BENCH_DEBUG"]) process.stderr.write(`${JSON.stringify(m)}\n`);
+      if (m.t === "synced" && m.address === address.size && m.authorization === authorization.size)
+        synced.add(m.client);
       if (m.t === "changed") {
         const set = changed.get(m.version) ?? new Set();
         set.add(m.client);
@@ -99,22 +114,34 @@ async function main(): Promise<void> {
   // Children connect as soon as they start; measure from the start signal to the last full ACK.
   await Promise.all(children.map((c) => new Promise((r) => c.once("message", r))));
   const pushStart = performance.now();
+  const cpuPush = process.cpuUsage();
   for (const c of children) c.send("start");
   await until(() => synced.size === nClients, 60_000);
   const fullPushMs = performance.now() - pushStart;
-  const rssAfterPush = process.memoryUsage().rss;
+  const fullPushServerCpuMs = cpuMs(process.cpuUsage(cpuPush));
+  const rssAfterPush = process.memoryUsage.rss();
 
   const changeMs: number[] = [];
+  const changeCpuMs: number[] = [];
+  let current = address;
   for (let i = 0; i < nChanges; i++) {
     await new Promise((r) => setTimeout(r, 200));
     const res = podResource(0, nServices, `rev-${i}`);
-    const next = new Map(address);
+    // A new map per snapshot: published snapshots are immutable.
+    const next = new Map(current);
     next.set(res.name, res);
-    address.set(res.name, res);
+    current = next;
     const start = performance.now();
-    xds.update(new Map([[TypeUrl.address, next], [TypeUrl.authorization, authorization]]));
+    const cpu = process.cpuUsage();
+    xds.update(
+      new Map([
+        [TypeUrl.address, next],
+        [TypeUrl.authorization, authorization],
+      ]),
+    );
     await until(() => (changed.get(res.version)?.size ?? 0) === nClients, 10_000);
     changeMs.push(performance.now() - start);
+    changeCpuMs.push(cpuMs(process.cpuUsage(cpu)));
   }
   clearInterval(sampler);
   const status = xds.status();
@@ -124,21 +151,34 @@ async function main(): Promise<void> {
     clients: nClients,
     snapshotBuildMs: Math.round(buildMs),
     fullPushMs: Math.round(fullPushMs),
+    fullPushServerCpuMs: Math.round(fullPushServerCpuMs),
     changeMs: changeMs.map((x) => Math.round(x * 10) / 10),
     changeMedianMs: Math.round(median(changeMs) * 10) / 10,
     changeMaxMs: Math.round(Math.max(...changeMs) * 10) / 10,
+    changeServerCpuMs: changeCpuMs.map((x) => Math.round(x * 10) / 10),
+    processBaselineRssMb: Math.round(processBaselineRss / 2 ** 20),
+    serverRssBeforeClientsMb: Math.round(rssBeforeClients / 2 ** 20),
     serverRssMb: Math.round(rssAfterPush / 2 ** 20),
     serverPeakRssMb: Math.round(peakRss / 2 ** 20),
     streamsSynced: status.streams.filter((s) => s.types.every((t) => t.sync === "synced")).length,
+    loadAverage1m: Math.round(loadavg()[0] ?? 0),
     goals: GOALS,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  if (values.json) (await import("node:fs")).writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  if (values.json)
+    (await import("node:fs")).writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
   for (const c of children) c.kill("SIGTERM");
   await server.stop(100);
-  const ok = fullPushMs < GOALS.fullPushMs && Math.max(...changeMs) < GOALS.changeMs && peakRss / 2 ** 20 < GOALS.rssMb;
+  const ok =
+    fullPushMs < GOALS.fullPushMs &&
+    Math.max(...changeMs) < GOALS.changeMs &&
+    peakRss / 2 ** 20 < GOALS.rssMb;
   process.stderr.write(ok ? "xds bench: all goals met\n" : "xds bench: GOAL MISSED\n");
   process.exitCode = ok ? 0 : 1;
+}
+
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function median(xs: number[]): number {

@@ -1,4 +1,4 @@
-import { encodeResource } from "@ambit/core";
+import { encodeDeltaResponse, encodeResource, frameResources } from "@ambit/core";
 import type { XdsResource } from "../model/xds-generator.js";
 
 /** What the server serves: per type URL, the resources by primary name (a generator's output). */
@@ -9,6 +9,7 @@ const EMPTY: ReadonlyMap<string, XdsResource> = new Map();
 /** One published snapshot: immutable, numbered, with lazily built indexes shared by all streams. */
 export class PublishedSnapshot {
   private readonly aliasIndexes = new Map<string, ReadonlyMap<string, readonly string[]>>();
+  private readonly fullResponses = new Map<string, { readonly nonce: string; readonly bytes: Uint8Array }>();
 
   constructor(
     /** Monotonic per server: streams remember the number they are in sync with. */
@@ -37,6 +38,29 @@ export class PublishedSnapshot {
       this.aliasIndexes.set(typeUrl, idx);
     }
     return idx;
+  }
+
+  /**
+   * The response carrying every resource of one type, encoded once and sent as the same bytes to
+   * every stream that needs the full set (new wildcard subscribers): one copy per client instead
+   * of an encode per client. Its nonce is keyed, hence shared by those streams.
+   */
+  fullResponse(
+    typeUrl: string,
+    nonce: string,
+    encode: (r: XdsResource) => Uint8Array,
+  ): { readonly nonce: string; readonly bytes: Uint8Array } {
+    let full = this.fullResponses.get(typeUrl);
+    if (!full) {
+      const body = frameResources([...this.of(typeUrl).values()].map(encode));
+      const bytes = encodeDeltaResponse(
+        { typeUrl, nonce, systemVersionInfo: String(this.version), removedResources: [] },
+        body,
+      );
+      full = { nonce, bytes };
+      this.fullResponses.set(typeUrl, full);
+    }
+    return full;
   }
 
   typeUrls(): IterableIterator<string> {

@@ -3,6 +3,17 @@ import type { XdsResource } from "../model/xds-generator.js";
 import type { PublishedSnapshot } from "./snapshot-store.js";
 
 /**
+ * What the client holds of one type, in the server's view. After any push to a wildcard
+ * subscriber the client holds exactly one snapshot's resources, so we keep a reference to that
+ * (immutable) snapshot instead of a per-client name → version map: 100 clients × 11k resources
+ * would otherwise cost tens of MB. Named subscriptions, and the declared
+ * `initial_resource_versions` of a reconnect, use an explicit map.
+ */
+export type Held =
+  | { readonly kind: "snapshot"; readonly snapshot: PublishedSnapshot }
+  | { readonly kind: "map"; readonly map: Map<string, string> };
+
+/**
  * One stream's subscription to one type URL, and the server's view of what that client holds.
  * Mutated only by the stream that owns it.
  */
@@ -12,9 +23,8 @@ export interface TypeSubscription {
   wildcard: boolean;
   /** Explicit names: primary names or aliases (`network/ip`). */
   readonly names: Set<string>;
-  /** name → version the client holds (what we sent, or what it declared on reconnect). */
-  readonly sent: Map<string, string>;
-  /** Snapshot version `sent` is in sync with; -1 forces a full diff on the next push. */
+  held: Held;
+  /** Snapshot version `held` is in sync with; -1 forces a full diff on the next push. */
   syncedVersion: number;
 }
 
@@ -25,10 +35,38 @@ export interface SubscriptionRequest {
   readonly initialResourceVersions: Readonly<Record<string, string>>;
 }
 
-/** Plan for one response: resources to send and names to report removed. Empty = nothing to send. */
+/**
+ * Plan for one response: resources to send and names to report removed. `full` means "every
+ * resource of the snapshot, nothing removed", which the stream serves from a per-snapshot cache.
+ */
 export interface PushPlan {
   readonly resources: readonly XdsResource[];
   readonly removed: readonly string[];
+  readonly full: boolean;
+}
+
+/** Version of `name` the client holds, if any. */
+export function heldVersion(sub: TypeSubscription, name: string): string | undefined {
+  return sub.held.kind === "map"
+    ? sub.held.map.get(name)
+    : sub.held.snapshot.of(sub.typeUrl).get(name)?.version;
+}
+
+function heldNames(sub: TypeSubscription): IterableIterator<string> {
+  return sub.held.kind === "map" ? sub.held.map.keys() : sub.held.snapshot.of(sub.typeUrl).keys();
+}
+
+/** Number of resources the client holds. */
+export function heldCount(sub: TypeSubscription): number {
+  return sub.held.kind === "map" ? sub.held.map.size : sub.held.snapshot.of(sub.typeUrl).size;
+}
+
+function materialize(sub: TypeSubscription): Map<string, string> {
+  if (sub.held.kind === "map") return sub.held.map;
+  const map = new Map<string, string>();
+  for (const [name, r] of sub.held.snapshot.of(sub.typeUrl)) map.set(name, r.version);
+  sub.held = { kind: "map", map };
+  return map;
 }
 
 /** Start a subscription from the first request of a type on a stream (wire-spec §3.3). */
@@ -38,7 +76,7 @@ export function openSubscription(typeUrl: string, req: SubscriptionRequest): Typ
     // Legacy wildcard: a first request that names nothing subscribes to everything.
     wildcard: req.subscribe.length === 0 || req.subscribe.includes(WILDCARD),
     names: new Set(req.subscribe.filter((n) => n !== WILDCARD)),
-    sent: new Map(Object.entries(req.initialResourceVersions)),
+    held: { kind: "map", map: new Map(Object.entries(req.initialResourceVersions)) },
     syncedVersion: -1,
   };
   if (req.unsubscribe.includes(WILDCARD)) sub.wildcard = false;
@@ -74,10 +112,11 @@ export function updateSubscription(
     }
   }
   if (changed) {
+    const map = materialize(sub);
     const resources = snap.of(sub.typeUrl);
-    for (const name of [...sub.sent.keys()]) {
+    for (const name of [...map.keys()]) {
       const r = resources.get(name);
-      if (r && !matches(sub, r)) sub.sent.delete(name);
+      if (r && !matches(sub, r)) map.delete(name);
     }
     sub.syncedVersion = -1;
   }
@@ -102,11 +141,14 @@ export function planPush(
   changed: ReadonlySet<string> | undefined,
 ): PushPlan {
   const resources = snap.of(sub.typeUrl);
+  if (!changed && sub.wildcard && heldCount(sub) === 0) {
+    return { resources: [...resources.values()], removed: [], full: true };
+  }
   const send: XdsResource[] = [];
   const removed: string[] = [];
   const consider = (name: string): void => {
     const r = resources.get(name);
-    const held = sub.sent.get(name);
+    const held = heldVersion(sub, name);
     if (r && matches(sub, r)) {
       if (held !== r.version) send.push(r);
     } else if (held !== undefined) {
@@ -117,7 +159,7 @@ export function planPush(
     for (const name of changed) consider(name);
   } else if (sub.wildcard) {
     for (const name of resources.keys()) consider(name);
-    for (const name of sub.sent.keys()) if (!resources.has(name)) removed.push(name);
+    for (const name of heldNames(sub)) if (!resources.has(name)) removed.push(name);
   } else {
     const candidates = new Set<string>();
     const aliases = snap.aliases(sub.typeUrl);
@@ -125,15 +167,21 @@ export function planPush(
       if (resources.has(n)) candidates.add(n);
       for (const primary of aliases.get(n) ?? []) candidates.add(primary);
     }
-    for (const name of sub.sent.keys()) candidates.add(name);
+    for (const name of heldNames(sub)) candidates.add(name);
     for (const name of candidates) consider(name);
   }
-  return { resources: send, removed };
+  return { resources: send, removed, full: false };
 }
 
 /** Record that `plan` was sent: the client now holds those versions (ACKed or not). */
-export function commitPlan(sub: TypeSubscription, plan: PushPlan, snapshotVersion: number): void {
-  for (const r of plan.resources) sub.sent.set(r.name, r.version);
-  for (const name of plan.removed) sub.sent.delete(name);
-  sub.syncedVersion = snapshotVersion;
+export function commitPlan(sub: TypeSubscription, plan: PushPlan, snap: PublishedSnapshot): void {
+  if (sub.wildcard) {
+    // A wildcard client now holds exactly this snapshot's resources of the type.
+    sub.held = { kind: "snapshot", snapshot: snap };
+  } else {
+    const map = materialize(sub);
+    for (const r of plan.resources) map.set(r.name, r.version);
+    for (const name of plan.removed) map.delete(name);
+  }
+  sub.syncedVersion = snap.version;
 }

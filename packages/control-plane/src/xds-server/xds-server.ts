@@ -32,7 +32,7 @@ export interface XdsServerOptions {
   readonly authenticator: XdsAuthenticator;
   /** Max responses being written at once over all streams (default 16). */
   readonly maxConcurrentPushes?: number;
-  /** A write slot is given back after this long even if the client is not reading (default 2000 ms). */
+  /** A write slot is given back after this long even if the client is not reading (default 10 s). */
   readonly stuckWriteMs?: number;
   readonly now?: () => number;
 }
@@ -51,7 +51,7 @@ export class XdsServer {
   private nextStreamId = 0;
 
   constructor(private readonly opts: XdsServerOptions) {
-    this.throttle = new PushThrottle(opts.maxConcurrentPushes ?? 16, opts.stuckWriteMs ?? 2000);
+    this.throttle = new PushThrottle(opts.maxConcurrentPushes ?? 16, opts.stuckWriteMs ?? 10_000);
     this.now = opts.now ?? Date.now;
   }
 

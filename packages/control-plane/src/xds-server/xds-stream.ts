@@ -12,6 +12,7 @@ import type { PushThrottle } from "./push-throttle.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 import {
   commitPlan,
+  heldCount,
   openSubscription,
   planPush,
   type SubscriptionRequest,
@@ -57,7 +58,9 @@ export class XdsStream {
   private metadata: Record<string, string> = {};
   private closed = false;
   private readonly retry = (): void => this.pump();
-  private readonly releases = new Set<() => void>();
+  /** The throttle slot this stream holds while any of its writes is unflushed (one per stream). */
+  private slot: (() => void) | undefined;
+  private unflushed = 0;
   readonly connectedAt: number;
 
   constructor(
@@ -150,27 +153,38 @@ export class XdsStream {
         sub.syncedVersion = snap.version;
         continue;
       }
-      const release = this.ctx.throttle.tryAcquire(this.retry);
-      if (!release) return; // queued: the throttle calls pump() again when a slot frees up
-      const nonce = this.ctx.nonces.next();
-      const bytes = encodeDeltaResponse(
-        {
-          typeUrl: sub.typeUrl,
-          nonce,
-          systemVersionInfo: String(snap.version),
-          removedResources: plan.removed,
-        },
-        plan.resources.map((r) => this.ctx.store.encode(r)),
-      );
-      commitPlan(sub, plan, snap.version);
+      if (!this.slot) {
+        this.slot = this.ctx.throttle.tryAcquire(this.retry);
+        if (!this.slot) return; // queued: the throttle calls pump() again when a slot frees up
+      }
+      let nonce: string;
+      let bytes: Uint8Array;
+      if (plan.full) {
+        const full = snap.fullResponse(
+          sub.typeUrl,
+          this.ctx.nonces.keyed(`full-${snap.version}-${shortTypeUrl(sub.typeUrl)}`),
+          (r) => this.ctx.store.encode(r),
+        );
+        nonce = full.nonce;
+        bytes = full.bytes;
+      } else {
+        nonce = this.ctx.nonces.next();
+        bytes = encodeDeltaResponse(
+          {
+            typeUrl: sub.typeUrl,
+            nonce,
+            systemVersionInfo: String(snap.version),
+            removedResources: plan.removed,
+          },
+          plan.resources.map((r) => this.ctx.store.encode(r)),
+        );
+      }
+      commitPlan(sub, plan, snap);
       state.mustRespond = false;
       state.inFlight = { nonce, at: this.ctx.now(), snapshot: snap.version };
       state.lastSentNonce = nonce;
-      this.releases.add(release);
-      this.call.write(bytes, () => {
-        this.releases.delete(release);
-        release();
-      });
+      this.unflushed += 1;
+      this.call.write(bytes, () => this.onFlushed());
       log.debug("pushed", {
         stream: this.id,
         type: shortTypeUrl(sub.typeUrl),
@@ -181,13 +195,23 @@ export class XdsStream {
     }
   }
 
-  /** Stream ended: give back throttle slots and stop pushing. */
+  private onFlushed(): void {
+    this.unflushed -= 1;
+    if (this.unflushed === 0) this.releaseSlot();
+  }
+
+  private releaseSlot(): void {
+    const slot = this.slot;
+    this.slot = undefined;
+    slot?.();
+  }
+
+  /** Stream ended: give back the throttle slot and stop pushing. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.ctx.throttle.cancel(this.retry);
-    for (const release of this.releases) release();
-    this.releases.clear();
+    this.releaseSlot();
   }
 
   /** End the stream from the server side (the client reconnects with its versions). */
@@ -201,7 +225,7 @@ export class XdsStream {
       typeUrl: s.sub.typeUrl,
       wildcard: s.sub.wildcard,
       names: [...s.sub.names],
-      resourcesHeld: s.sub.sent.size,
+      resourcesHeld: heldCount(s.sub),
       syncedVersion: s.sub.syncedVersion,
       inFlightNonce: s.inFlight?.nonce,
       lastSentNonce: s.lastSentNonce,

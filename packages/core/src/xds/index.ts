@@ -13,8 +13,10 @@ export type {
 export { DeltaAdsClient, joinRejections } from "./delta-ads-client.js";
 export type { ProxyNodeId, ZtunnelNodeInfo } from "./node.js";
 export { buildZtunnelNode, nodeMetadata, parseProxyNodeId, ztunnelNodeId } from "./node.js";
+export type { PackedResource } from "./pack-resource.js";
+export { packResource } from "./pack-resource.js";
 export type { DeltaResponseHeader } from "./response-encoder.js";
-export { encodeDeltaResponse, encodeResource } from "./response-encoder.js";
+export { encodeDeltaResponse, encodeResource, frameResources } from "./response-encoder.js";
 export type { KnownTypeUrl } from "./type-urls.js";
 export { shortTypeUrl, TypeUrl, WILDCARD } from "./type-urls.js";
 export type { NonceSource } from "./versions.js";

@@ -50,14 +50,33 @@ function writeVarint(out: Uint8Array, pos: number, n: number): number {
 }
 
 /**
- * Encode a `DeltaDiscoveryResponse` from a header and pre-encoded resources. Protobuf fields may
- * appear in any order and a message is the concatenation of its fields, so the header bytes
- * followed by one `resources` field per resource is a valid encoding: a memcpy per resource
- * instead of a full serialization per client.
+ * Frame pre-encoded resources as `resources` fields (tag, length, bytes each). Protobuf fields may
+ * appear in any order and a message is the concatenation of its fields, so these bytes can be
+ * appended to any response header: a server frames a full snapshot once and reuses it for every
+ * client that needs everything.
+ */
+export function frameResources(resources: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const r of resources) total += 1 + varintSize(r.byteLength) + r.byteLength;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const r of resources) {
+    out[pos++] = RESOURCES_TAG;
+    pos = writeVarint(out, pos, r.byteLength);
+    out.set(r, pos);
+    pos += r.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Encode a `DeltaDiscoveryResponse` from a header and either pre-encoded resources or an
+ * already framed body ({@link frameResources}): a memcpy per resource instead of a full
+ * serialization per client.
  */
 export function encodeDeltaResponse(
   header: DeltaResponseHeader,
-  resources: readonly Uint8Array[],
+  resources: readonly Uint8Array[] | Uint8Array,
 ): Uint8Array {
   const head = toBinary(
     pb.discovery.DeltaDiscoveryResponseSchema,
@@ -68,16 +87,9 @@ export function encodeDeltaResponse(
       removedResources: [...header.removedResources],
     }),
   );
-  let total = head.byteLength;
-  for (const r of resources) total += 1 + varintSize(r.byteLength) + r.byteLength;
-  const out = new Uint8Array(total);
+  const body = resources instanceof Uint8Array ? resources : frameResources(resources);
+  const out = new Uint8Array(head.byteLength + body.byteLength);
   out.set(head, 0);
-  let pos = head.byteLength;
-  for (const r of resources) {
-    out[pos++] = RESOURCES_TAG;
-    pos = writeVarint(out, pos, r.byteLength);
-    out.set(r, pos);
-    pos += r.byteLength;
-  }
+  out.set(body, head.byteLength);
   return out;
 }

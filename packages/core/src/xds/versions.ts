@@ -12,6 +12,12 @@ export function contentVersion(bytes: Uint8Array): string {
 /** Produces unique nonces for one process: a random prefix (so restarts never reuse) plus a counter. */
 export interface NonceSource {
   next(): string;
+  /**
+   * A nonce derived from a key (`full-<snapshot>-<type>`): the same for every stream, which lets
+   * a server encode one response and send the same bytes to many streams. Nonces only need to be
+   * unique within a stream, and keyed nonces never collide with counter ones.
+   */
+  keyed(key: string): string;
 }
 
 export function createNonceSource(): NonceSource {
@@ -21,6 +27,9 @@ export function createNonceSource(): NonceSource {
     next() {
       n += 1;
       return `${prefix}-${n.toString(36)}`;
+    },
+    keyed(key) {
+      return `${prefix}-${key}`;
     },
   };
 }
