@@ -34,9 +34,13 @@ export interface CaClientOptions {
   readonly address: string;
   /** Roots that sign the control plane's serving certificate. */
   readonly rootsPem: string;
-  /** This ztunnel's node and its bootstrap token. */
+  /** This ztunnel's node. */
   readonly node: string;
-  readonly token: string;
+  /**
+   * Its bootstrap token, or a function returning the current one (called per request, so a token
+   * file rotated by the local runtime is picked up without a restart).
+   */
+  readonly token: string | (() => string);
   /** Name to verify in the serving certificate when `address` is not one of its SANs. */
   readonly serverName?: string;
   /** Per-call deadline; default 10 s. */
@@ -70,7 +74,8 @@ export class CaClient implements CertificateSigner {
   sign(identity: Identity, csrPem: string, ttlSeconds: number): Promise<string[]> {
     const id = formatIdentity(identity);
     const md = new grpc.Metadata();
-    md.set(NODE_AUTHORIZATION_HEADER, `Bearer ${this.#opts.token}`);
+    const token = typeof this.#opts.token === "function" ? this.#opts.token() : this.#opts.token;
+    md.set(NODE_AUTHORIZATION_HEADER, `Bearer ${token.trim()}`);
     md.set(NODE_NAME_HEADER, this.#opts.node);
     const req = create(pb.ca.IstioCertificateRequestSchema, {
       csr: csrPem,
