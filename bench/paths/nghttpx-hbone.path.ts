@@ -64,6 +64,7 @@ export function nghttpxServerArgs(ctx: PathContext): string[] {
     "--workers=1",
     `--frontend=${ctx.topo.nodeB.ip},${BenchPorts.tunnel}`,
     `--backend=127.0.0.1,${BenchPorts.localDialer}`,
+    "--no-ocsp", // no OCSP responder in the bench PKI: skip the fetch helper it would fork
     "--verify-client",
     `--verify-client-cacert=${p.caCert}`,
     "--tls-min-proto-version=TLSv1.3",
