@@ -26,7 +26,8 @@ function clientIp(req: http.IncomingMessage): string {
 /** GET a JSON answer from an upstream; failures become `{error}` so the caller shows which hop broke. */
 function getJson(url: string, timeoutMs = 3000): Promise<unknown> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    // agent: false — a new connection per request, so the mesh load-balances every call.
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {

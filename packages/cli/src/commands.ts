@@ -60,12 +60,23 @@ function requireDaemon(paths: StatePaths): void {
   }
 }
 
-export async function cmdApply(paths: StatePaths, io: Io, files: readonly string[]): Promise<void> {
+export async function cmdApply(
+  paths: StatePaths,
+  io: Io,
+  files: readonly string[],
+  opts: { readonly summary?: boolean } = {},
+): Promise<void> {
   assertCanRun();
   const objects = loadManifests(files);
   requireDaemon(paths);
   await callDaemon(paths, "POST", "/apply", { objects: entries(objects) }, progressTo(io));
-  for (const o of objects) io.out(`${o.key} applied\n`);
+  if (opts.summary !== true) {
+    for (const o of objects) io.out(`${o.key} applied\n`);
+    return;
+  }
+  const kinds = new Map<string, number>();
+  for (const o of objects) kinds.set(o.obj.kind, (kinds.get(o.obj.kind) ?? 0) + 1);
+  io.out(`applied ${objects.length} objects: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}\n`);
 }
 
 export async function cmdDelete(paths: StatePaths, io: Io, files: readonly string[]): Promise<void> {

@@ -58,10 +58,12 @@ export async function stepBringUp(ctx: DemoContext, nodes: number): Promise<void
 
 export async function stepDeploy(ctx: DemoContext): Promise<void> {
   heading(ctx.io, "2.", "deploy bookinfo + sleep (namespace bookinfo, istio.io/dataplane-mode=ambient)");
-  await cmdApply(ctx.paths, ctx.io, [
-    join(ctx.samplesDir, "bookinfo.yaml"),
-    join(ctx.samplesDir, "sleep.yaml"),
-  ]);
+  await cmdApply(
+    ctx.paths,
+    ctx.io,
+    [join(ctx.samplesDir, "bookinfo.yaml"), join(ctx.samplesDir, "sleep.yaml")],
+    { summary: true },
+  );
 }
 
 export async function stepWaitReady(ctx: DemoContext, timeoutMs = 60_000): Promise<void> {
@@ -99,12 +101,20 @@ function markLogs(ctx: DemoContext): void {
   }
 }
 
-/** ztunnel log lines written since the traffic started. */
-function newZtunnelLines(ctx: DemoContext): string[] {
-  const out: string[] = [];
-  for (const [f, pos] of ctx.logMarks)
-    out.push(...readFileSync(join(ctx.paths.logsDir, f), "utf8").slice(pos).split("\n"));
-  return out.filter((l) => l.trim() !== "");
+/** ztunnel access-log records (JSON lines, scope "access") written since the last mark. */
+function newAccessRecords(ctx: DemoContext): J[] {
+  const out: J[] = [];
+  for (const [f, pos] of ctx.logMarks) {
+    for (const line of readFileSync(join(ctx.paths.logsDir, f), "utf8").slice(pos).split("\n")) {
+      if (!line.includes('"scope":"access"')) continue;
+      try {
+        out.push(JSON.parse(line) as J);
+      } catch {
+        // a line being written right now
+      }
+    }
+  }
+  return out;
 }
 
 export async function stepTraffic(ctx: DemoContext, count = 6): Promise<void> {
@@ -155,12 +165,26 @@ export async function stepIdentities(ctx: DemoContext): Promise<void> {
     ctx.io.out(`  SKIPPED — ${missing}\n`);
     return;
   }
-  const ids = newZtunnelLines(ctx).filter((l) => l.includes("spiffe://"));
-  if (ids.length === 0) {
-    ctx.io.out("  NOT PROVEN — ztunnel runs, but its logs show no SPIFFE identities for this traffic\n");
+  // The destination ztunnel terminates HBONE: the client identity it records comes from the
+  // client's verified certificate; the server identity is the one the source ztunnel verified.
+  const hops = new Map<string, J>();
+  for (const r of newAccessRecords(ctx)) {
+    if (r["reporter"] !== "destination" || r["mtls"] !== true) continue;
+    hops.set(`${str(r["src_workload"])}→${str(r["dst_workload"])}`, r);
+  }
+  if (hops.size === 0) {
+    ctx.io.out(
+      "  NOT PROVEN — ztunnel runs, but its access log shows no mTLS connections for this traffic\n",
+    );
     return;
   }
-  for (const l of ids.slice(0, 12)) ctx.io.out(`  ${l.slice(0, 300)}\n`);
+  for (const r of hops.values()) {
+    ctx.io.out(
+      `  ✓ ${str(r["src_workload"]).padEnd(24)} → ${str(r["dst_workload"]).padEnd(24)} mTLS (recorded by ztunnel on ${str(r["node"])})\n` +
+        `      client identity: ${str(r["src_identity"])}\n` +
+        `      server identity: ${str(r["dst_identity"])}\n`,
+    );
+  }
 }
 
 export async function stepDeny(ctx: DemoContext): Promise<void> {
@@ -176,20 +200,20 @@ export async function stepDeny(ctx: DemoContext): Promise<void> {
   markLogs(ctx);
   const [denied] = await fetchFromPod(ctx.paths, "sleep", "http://ratings:9080/ratings/0", 1);
   const [allowed] = await fetchFromPod(ctx.paths, "sleep", "http://productpage:9080/", 1);
-  if (denied?.["error"] === undefined)
+  if (denied?.["error"] === undefined) {
     ctx.io.out(`  ✗ DENY NOT ENFORCED: sleep → ratings answered ${JSON.stringify(denied)}\n`);
-  else ctx.io.out(`  ✓ sleep → ratings refused: ${str(denied["error"])}\n`);
-  const reasons = newZtunnelLines(ctx).filter((l) => /deny|denied|policy|rbac/i.test(l));
+  } else ctx.io.out(`  ✓ sleep → ratings refused: ${str(denied["error"])}\n`);
+  const denials = newAccessRecords(ctx).filter((r) => r["response_flags"] === "DENY");
+  if (denials.length === 0) ctx.io.out("    (no refusal found in the ztunnel access logs)\n");
+  for (const r of denials.slice(0, 2)) {
+    ctx.io.out(
+      `    ztunnel ${str(r["node"])} (${str(r["reporter"])}): ${str(r["src_identity"])} → ${str(r["dst_workload"])}\n` +
+        `      reason: ${str(r["reason"] ?? r["error"])} — ${str(r["detail"])}\n`,
+    );
+  }
+  const ok = allowed?.["error"] === undefined && obj(allowed?.["reviews"])["error"] === undefined;
   ctx.io.out(
-    reasons.length > 0
-      ? reasons
-          .slice(0, 5)
-          .map((l) => `    ztunnel: ${l.slice(0, 300)}\n`)
-          .join("")
-      : "    (no reason found in the ztunnel logs)\n",
-  );
-  ctx.io.out(
-    `  productpage path still allowed: ${allowed?.["error"] === undefined ? "yes" : `no (${str(allowed?.["error"])})`}\n`,
+    `  productpage → reviews → ratings still allowed: ${ok ? "yes" : `no (${JSON.stringify(allowed)})`}\n`,
   );
   await cmdDelete(ctx.paths, ctx.io, [policy]);
 }
