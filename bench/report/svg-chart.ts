@@ -83,7 +83,10 @@ export function renderLatencySvg(r: BenchReport): string {
       const d = pts
         .map(([px, v], i) => `${i === 0 ? "M" : "L"}${px.toFixed(1)},${y(v).toFixed(1)}`)
         .join(" ");
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      // Dashed = saturated at this rate: the line then shows queueing, not path latency.
+      const saturated = rs.achievedRps < 0.9 * rs.rate || rs.unsent > 0;
+      const dash = saturated ? ' stroke-dasharray="6 4"' : "";
+      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
       for (const [px, v] of pts) {
         parts.push(
           `<circle cx="${px.toFixed(1)}" cy="${y(v).toFixed(1)}" r="3.5" fill="${color}"><title>${esc(`${p.name} ${v.toFixed(3)} ms`)}</title></circle>`,
@@ -98,6 +101,9 @@ export function renderLatencySvg(r: BenchReport): string {
     parts.push(`<rect x="${lx}" y="${legendY - 9}" width="14" height="10" fill="${color}"/>`);
     parts.push(`<text x="${lx + 20}" y="${legendY}">${esc(p.name)}</text>`);
   });
+  parts.push(
+    `<text x="${W - 20}" y="${legendY}" text-anchor="end" fill="#555">dashed: path saturated at that rate</text>`,
+  );
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;
 }
