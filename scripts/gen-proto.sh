@@ -9,6 +9,7 @@ ws="$(mktemp -d /tmp/ambit-proto.XXXXXX)"
 trap 'rm -rf "$ws"' EXIT
 mkdir -p "$ws/src"
 cp -r "$root/proto/istio" "$ws/src/"
+cp -r "$root/proto/ambit" "$ws/src/"
 for d in envoy-api googleapis xds protoc-gen-validate; do cp -r "$deps/$d/." "$ws/src/"; done
 rm -rf "$ws/src/java" "$ws/src/tests" "$ws/src/google/protobuf"
 # grpc-js-xds ships a validate.proto older than its envoy protos: add the field they use.
@@ -40,6 +41,7 @@ Y
 cd "$ws"
 "$root/node_modules/.bin/buf" generate --include-imports \
   --path src/istio \
+  --path src/ambit \
   --path src/envoy/service/discovery/v3/ads.proto \
   --path src/envoy/service/discovery/v3/discovery.proto
 echo "generated into packages/api/src/gen: $(find "$root/packages/api/src/gen" -name '*.ts' | wc -l) files"

@@ -4,6 +4,7 @@
  * Everything else works with the domain types exported from `@ambit/api`.
  */
 
+export * as waypoint from "./gen/ambit/waypoint/waypoint_pb.js";
 export * as envoyCore from "./gen/envoy/config/core/v3/base_pb.js";
 export * as ads from "./gen/envoy/service/discovery/v3/ads_pb.js";
 export * as discovery from "./gen/envoy/service/discovery/v3/discovery_pb.js";

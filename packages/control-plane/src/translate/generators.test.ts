@@ -8,6 +8,7 @@ import { ADDRESS_TYPE_URL, addressGenerator } from "./address-generator.js";
 import { AUTHORIZATION_TYPE_URL } from "./authorization-generator.js";
 import { GENERATORS, generateResources } from "./generators.js";
 import { ipBytes } from "./ip-bytes.js";
+import { WAYPOINT_TYPE_URL } from "./waypoint-generator.js";
 
 const objs = (text: string) =>
   parseConfigDocuments(text, "t.yaml", "t").map((d) => d.object as NonNullable<typeof d.object>);
@@ -24,8 +25,8 @@ metadata: {name: s, namespace: ns}
 spec: {selector: {app: a}, clusterIP: 10.96.0.1, ports: [{port: 80}]}
 `;
 
-test("registration table holds exactly the two type URLs", () => {
-  assert.deepEqual([...GENERATORS.keys()], [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL]);
+test("registration table holds exactly the three type URLs", () => {
+  assert.deepEqual([...GENERATORS.keys()], [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, WAYPOINT_TYPE_URL]);
   for (const [url, g] of GENERATORS) assert.equal(g.typeUrl, url);
 });
 
@@ -121,7 +122,7 @@ spec: {selector: {matchLabels: {app: a}}}
 
 test("generateResources runs every generator: type URL → name → resource", () => {
   const all = generateResources(buildSnapshot(objs(pod("p1", "10.0.0.1") + svc)));
-  assert.deepEqual([...all.keys()], [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL]);
+  assert.deepEqual([...all.keys()], [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, WAYPOINT_TYPE_URL]);
   assert.equal(all.get(ADDRESS_TYPE_URL)?.size, 2);
   assert.equal(all.get(AUTHORIZATION_TYPE_URL)?.size, 0);
 });

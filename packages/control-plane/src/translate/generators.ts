@@ -2,6 +2,7 @@ import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { XdsGenerator, XdsResource } from "../model/xds-generator.js";
 import { ADDRESS_TYPE_URL, addressGenerator } from "./address-generator.js";
 import { AUTHORIZATION_TYPE_URL, authorizationGenerator } from "./authorization-generator.js";
+import { WAYPOINT_TYPE_URL, waypointGenerator } from "./waypoint-generator.js";
 
 /**
  * The one registration table (istiod's `InitGenerators`): type URL → pure generator. The xDS
@@ -13,6 +14,7 @@ export const GENERATORS: ReadonlyMap<string, XdsGenerator<ConfigSnapshot>> = new
 >([
   [ADDRESS_TYPE_URL, addressGenerator],
   [AUTHORIZATION_TYPE_URL, authorizationGenerator],
+  [WAYPOINT_TYPE_URL, waypointGenerator],
 ]);
 
 /**

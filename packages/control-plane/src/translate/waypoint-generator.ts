@@ -1,0 +1,193 @@
+import * as pb from "@ambit/api/pb";
+import { create } from "@bufbuild/protobuf";
+import { serviceVips } from "../model/index-services.js";
+import { isPodHealthy, isTerminal, nsName, podIps, podServiceAccount } from "../model/pod-facts.js";
+import type { ConfigSnapshot } from "../model/snapshot.js";
+import type { XdsGenerator, XdsResource } from "../model/xds-generator.js";
+import type { GatewayObject, HTTPRouteObject, PodObject, ServiceObject } from "../sources/config-object.js";
+import { toXdsResource } from "./resource.js";
+import { isWaypointGateway, servedServices, waypointFor } from "./waypoint-binding.js";
+import { convertHttpRoute, type RouteProblem } from "./waypoint-httproute.js";
+import { convertL7Policy, policyTargets } from "./waypoint-policy.js";
+
+export const WAYPOINT_TYPE_URL = "type.googleapis.com/ambit.waypoint.WaypointConfig";
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Text app protocol of a service port: `appProtocol`, else the port-name prefix (Istio's rule). */
+export function portProtocol(p: { name?: string | undefined; appProtocol?: string | undefined }): string {
+  const raw = (p.appProtocol ?? p.name?.split("-")[0] ?? "").toLowerCase();
+  if (raw === "http" || raw === "grpc" || raw === "tcp" || raw === "tls") return raw;
+  if (raw === "http2" || raw === "h2c" || raw === "kubernetes.io/h2c") return "http2";
+  if (raw === "https") return "tls";
+  return "";
+}
+
+function servicePorts(svc: ServiceObject): pb.waypoint.ServicePort[] {
+  return svc.spec.ports
+    .filter((p) => (p.protocol ?? "TCP") === "TCP")
+    .map((p) =>
+      create(pb.waypoint.ServicePortSchema, {
+        port: p.port,
+        targetPort: typeof p.targetPort === "number" ? p.targetPort : p.targetPort === undefined ? p.port : 0,
+        name: p.name ?? "",
+        appProtocol: portProtocol(p),
+      }),
+    );
+}
+
+function endpointPort(pod: PodObject, p: ServiceObject["spec"]["ports"][number]): number | undefined {
+  if (typeof p.targetPort === "number") return p.targetPort;
+  if (p.targetPort === undefined) return p.port;
+  for (const c of pod.spec.containers ?? []) {
+    const hit = c.ports?.find((cp) => cp.name === p.targetPort);
+    if (hit) return hit.containerPort;
+  }
+  return undefined;
+}
+
+function backendOf(s: ConfigSnapshot, svc: ServiceObject, host: string): pb.waypoint.Backend {
+  const td = s.mesh.trustDomain;
+  const endpoints: pb.waypoint.Endpoint[] = [];
+  const pods = [...s.pods.values()]
+    .filter((p) => !isTerminal(p) && isPodHealthy(p) && s.servicesForPod(p).includes(svc))
+    .sort((a, b) => cmp(nsName(a), nsName(b)));
+  for (const pod of pods) {
+    const ports: Record<number, number> = {};
+    for (const p of svc.spec.ports) {
+      const ep = endpointPort(pod, p);
+      if (ep !== undefined) ports[p.port] = ep;
+    }
+    for (const ip of podIps(pod)) {
+      endpoints.push(
+        create(pb.waypoint.EndpointSchema, {
+          address: ip,
+          identity: `spiffe://${td}/ns/${pod.metadata.namespace}/sa/${podServiceAccount(pod)}`,
+          workload: nsName(pod),
+          ports,
+          app: pod.metadata.labels["app"] ?? "",
+          version: pod.metadata.labels["version"] ?? "",
+        }),
+      );
+    }
+  }
+  return create(pb.waypoint.BackendSchema, {
+    hostname: host,
+    namespace: svc.metadata.namespace,
+    name: svc.metadata.name,
+    ports: servicePorts(svc),
+    endpoints,
+  });
+}
+
+/** Gateway API tie-break order: oldest first, then `ns/name`. */
+function routeOrder(a: HTTPRouteObject, b: HTTPRouteObject): number {
+  const ta = a.metadata.creationTimestamp ?? "~";
+  const tb = b.metadata.creationTimestamp ?? "~";
+  return ta !== tb ? cmp(ta, tb) : cmp(nsName(a), nsName(b));
+}
+
+interface ParentRef {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly port?: number;
+}
+
+/** The result of translating one waypoint, with the rules that were dropped (for status). */
+export interface WaypointTranslation {
+  readonly config: pb.waypoint.WaypointConfig;
+  readonly problems: readonly RouteProblem[];
+}
+
+/** Build the WaypointConfig of one `istio-waypoint` Gateway. Pure. */
+export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): WaypointTranslation {
+  const hostOf = (svc: ServiceObject) =>
+    `${svc.metadata.name}.${svc.metadata.namespace}.svc.${s.mesh.domainSuffix}`;
+  const served = servedServices(s, gw);
+  const servedByKey = new Map(served.map((svc) => [nsName(svc), svc]));
+  const servicesByHost = new Map([...s.services.values()].map((svc) => [hostOf(svc), svc]));
+  const problems: RouteProblem[] = [];
+  const routesFor = new Map<string, pb.waypoint.Route[]>(served.map((svc) => [nsName(svc), []]));
+  const routes = [...s.httpRoutes.values()].sort(routeOrder);
+  for (const route of routes) {
+    const ns = route.metadata.namespace;
+    for (const raw of route.spec.parentRefs as readonly ParentRef[]) {
+      const refNs = raw.namespace ?? ns;
+      const kind = raw.kind ?? "Gateway";
+      let targets: ServiceObject[] = [];
+      if (kind === "Service" && (raw.group ?? "") === "") {
+        const svc = servedByKey.get(`${refNs}/${raw.name}`);
+        if (svc) targets = [svc];
+      } else if (kind === "Gateway" && raw.name === gw.metadata.name && refNs === gw.metadata.namespace) {
+        targets = served;
+      }
+      if (targets.length === 0) continue;
+      const { routes: converted, problems: p } = convertHttpRoute(route, s.mesh, raw.port ?? 0);
+      problems.push(...p);
+      for (const t of targets) routesFor.get(nsName(t))?.push(...converted);
+    }
+  }
+  const listeners = served
+    .map((svc) =>
+      create(pb.waypoint.ListenerSchema, {
+        hostname: hostOf(svc),
+        namespace: svc.metadata.namespace,
+        name: svc.metadata.name,
+        addresses: serviceVips(svc),
+        ports: servicePorts(svc),
+        routes: routesFor.get(nsName(svc)) ?? [],
+      }),
+    )
+    .sort((a, b) => cmp(a.hostname, b.hostname));
+  const needed = new Set(listeners.map((l) => l.hostname));
+  for (const l of listeners) {
+    for (const r of l.routes) {
+      for (const b of r.backends) needed.add(b.hostname);
+      for (const m of r.mirrors) needed.add(m.hostname);
+    }
+  }
+  const backends: pb.waypoint.Backend[] = [];
+  for (const host of [...needed].sort(cmp)) {
+    const svc = servicesByHost.get(host);
+    if (svc) backends.push(backendOf(s, svc, host));
+  }
+  const policies: pb.waypoint.L7Policy[] = [];
+  for (const ap of s.authorizationPolicies.values()) {
+    const targets = policyTargets(ap, gw, servedByKey, hostOf);
+    if (targets === undefined) continue;
+    const p = convertL7Policy(ap, targets);
+    if (p) policies.push(p);
+  }
+  policies.sort((a, b) => cmp(a.name, b.name));
+  const config = create(pb.waypoint.WaypointConfigSchema, {
+    namespace: gw.metadata.namespace,
+    name: gw.metadata.name,
+    trustDomain: s.mesh.trustDomain,
+    waypointFor: waypointFor(gw),
+    listeners,
+    backends,
+    policies,
+    jwtRules: [],
+  });
+  return { config, problems };
+}
+
+/**
+ * One `WaypointConfig` per `istio-waypoint` Gateway, named `ns/name`. The waypoint subscribes to
+ * its own name only; the content hash keeps unrelated snapshot changes from re-pushing it.
+ */
+export const waypointGenerator = {
+  typeUrl: WAYPOINT_TYPE_URL,
+  generate(s: ConfigSnapshot): ReadonlyMap<string, XdsResource> {
+    const out = new Map<string, XdsResource>();
+    const gws = [...s.gateways.values()].filter(isWaypointGateway).sort((a, b) => cmp(nsName(a), nsName(b)));
+    for (const gw of gws) {
+      const { config } = translateWaypoint(s, gw);
+      const name = nsName(gw);
+      out.set(name, toXdsResource(name, [], pb.waypoint.WaypointConfigSchema, config));
+    }
+    return out;
+  },
+} satisfies XdsGenerator<ConfigSnapshot>;
