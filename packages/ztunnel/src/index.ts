@@ -1,14 +1,6 @@
 /** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
 export const PACKAGE = "@ambit/ztunnel";
 export type {
-  InpodPod,
-  InpodWorkloadStatus,
-  PodProxyFactory,
-  PodProxyHandle,
-  ZdsClientOptions,
-} from "./inpod/index.js";
-export { InpodWorkloads, ZdsClient } from "./inpod/index.js";
-export type {
   AuthorizationDecision,
   AuthorizationRequest,
   DryRunResult,
@@ -36,3 +28,11 @@ export type {
   WorkloadCertificate,
 } from "./identity/index.js";
 export { CaClient, CertificateError, SecretManager } from "./identity/index.js";
+export type {
+  InpodPod,
+  InpodWorkloadStatus,
+  PodProxyFactory,
+  PodProxyHandle,
+  ZdsClientOptions,
+} from "./inpod/index.js";
+export { InpodWorkloads, ZdsClient } from "./inpod/index.js";

@@ -71,6 +71,20 @@ describe("InpodRedirector command sequences", () => {
     assertGolden(golden("reconcile-drift"), `${drifted.transcript()}\n`);
   });
 
+  it("treats a non-existent route table as missing routes", async () => {
+    const fx = new FakeNetnsExec((_n, argv) => {
+      if (argv.join(" ").includes("route show table 100")) {
+        throw new NetnsError(
+          "command_failed",
+          "ip -j -4 route show table 100: Error: ipv4: FIB table does not exist.",
+        );
+      }
+      return argv[0] === "nft" ? JSON.stringify({ nftables: [] }) : "[]";
+    });
+    const st = await new InpodRedirector(fx).inspect(POD, cfg);
+    assert.deepEqual(st.routingMissing, ["-4 rule", "-4 route", "-6 rule", "-6 route"]);
+  });
+
   it("remove clears tables and both families' routing; a vanished netns is a no-op", async () => {
     const fx = new FakeNetnsExec();
     await new InpodRedirector(fx).remove(POD);

@@ -60,7 +60,12 @@ export class InpodRedirector {
     const routingMissing: string[] = [];
     for (const p of buildPolicyRouting(cfg.ipv6)) {
       const rules = await this.exec.exec(netns, ["ip", ...p.showRules]);
-      const routes = await this.exec.exec(netns, ["ip", ...p.showRoutes]);
+      // An IPv4 table that never had a route does not exist at all: that is "missing", not an error.
+      const routes = await this.exec.exec(netns, ["ip", ...p.showRoutes]).catch((e: unknown) => {
+        if (e instanceof NetnsError && /FIB table does not exist/.test(e.message))
+          return { stdout: "[]", stderr: "" };
+        throw e;
+      });
       const seen = observePolicyRouting(rules.stdout, routes.stdout);
       if (!seen.rule) routingMissing.push(`${p.family} rule`);
       if (!seen.route) routingMissing.push(`${p.family} route`);

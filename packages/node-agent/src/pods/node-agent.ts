@@ -10,7 +10,7 @@ import type { InpodRedirector } from "../netns/index.js";
 import type { InpodRulesConfig } from "../rules/index.js";
 import { type ZdsOutcome, type ZdsPod, ZdsServer } from "../zds/index.js";
 import { isEnrolled, type PodEntry, planPod, rulesConfigFor, wantsEnrolment } from "./pod-plan.js";
-import { watchPodsFile } from "./pods-file.js";
+import { readPodsFile, watchPodsFile } from "./pods-file.js";
 
 const log = createLogger("node-agent");
 
@@ -75,13 +75,27 @@ export class NodeAgent {
     });
   }
 
+  /**
+   * Reconciles the pods already listed BEFORE ztunnel may connect: the first snapshot after an
+   * agent restart must contain every pod whose rules are in place, or ztunnel would drop their
+   * proxies as "not in snapshot".
+   */
   async start(): Promise<void> {
+    let initial: NodePodsFile | undefined;
+    try {
+      initial = await readPodsFile(this.opts.podsFile, this.opts.node);
+      this.onPodsFile(initial);
+      await this.idle();
+    } catch (e) {
+      log.warn("initial pods file unreadable; starting empty", { error: e });
+    }
     await this.zds.start();
     this.stopWatch = watchPodsFile(
       this.opts.podsFile,
       this.opts.node,
       (f) => this.onPodsFile(f),
       this.opts.pollIntervalMs,
+      initial?.generation,
     );
   }
 
@@ -122,8 +136,18 @@ export class NodeAgent {
     for (const rec of f.pods) {
       seen.add(rec.uid);
       const e = this.entries.get(rec.uid);
-      if (e) e.record = rec;
-      else this.entries.set(rec.uid, { record: rec, rules: "unknown", zds: "absent", retryAt: 0 });
+      if (e) {
+        e.record = rec;
+        e.netnsPath = rec.netnsPath;
+      } else {
+        this.entries.set(rec.uid, {
+          record: rec,
+          netnsPath: rec.netnsPath,
+          rules: "unknown",
+          zds: "absent",
+          retryAt: 0,
+        });
+      }
     }
     for (const [uid, e] of this.entries) if (!seen.has(uid)) e.record = undefined;
     this.kick();
@@ -185,6 +209,7 @@ export class NodeAgent {
           const outcome = await this.opts.redirector.reconcile(rec.netnsPath, cfg);
           e.rules = "installed";
           e.config = cfg;
+          delete e.lastError;
           log.info("in-pod rules in place", { uid, pod: `${rec.namespace}/${rec.name}`, outcome });
           break;
         }
@@ -195,10 +220,10 @@ export class NodeAgent {
           break;
         }
         case "uninstall": {
-          if (rec && !(await this.isCleanOrGone(rec.netnsPath)))
-            await this.opts.redirector.remove(rec.netnsPath);
+          if (!(await this.isCleanOrGone(e.netnsPath))) await this.opts.redirector.remove(e.netnsPath);
           e.rules = "absent";
           delete e.config;
+          delete e.lastError;
           log.info("in-pod rules removed", { uid });
           break;
         }
@@ -211,7 +236,6 @@ export class NodeAgent {
           e.zds = "absent";
           break;
       }
-      delete e.lastError;
     } catch (err) {
       if (e.zds === "in_flight") e.zds = step === "zds_del" ? "acked" : "absent";
       e.lastError = `${step}: ${errorMessage(err)}`;

@@ -19,6 +19,7 @@ const rec = (over: Partial<NodePodRecord> = {}): NodePodRecord => ({
 });
 const entry = (over: Partial<PodEntry> = {}): PodEntry => ({
   record: rec(),
+  netnsPath: "/var/run/netns/p",
   rules: "unknown",
   zds: "absent",
   retryAt: 0,

@@ -16,6 +16,8 @@ export const ANNOTATION_BYPASS_INBOUND = "ambient.istio.io/bypass-inbound-captur
 export interface PodEntry {
   /** Latest record from pods.json; undefined once the pod disappeared from it. */
   record: NodePodRecord | undefined;
+  /** Last known netns path (kept after deletion: a deleted pod's netns may still exist). */
+  netnsPath: string;
   /** `unknown` until inspected by this process (after a restart rules may already be there). */
   rules: "unknown" | "installed" | "absent";
   /** ztunnel's view: `in_flight` while an Add (or snapshot entry) awaits its ack. */

@@ -72,7 +72,7 @@ export async function readPodsFile(path: string, node: string): Promise<NodePods
 }
 
 /**
- * Calls `onFile` with each new generation (never an older one). Bad files are logged and skipped
+ * Calls `onFile` with each generation newer than `appliedGeneration` (never an older one). Bad files are logged and skipped
  * (the previous state stays in force). Returns a stop function.
  */
 export function watchPodsFile(
@@ -80,8 +80,9 @@ export function watchPodsFile(
   node: string,
   onFile: (f: NodePodsFile) => void,
   pollMs = 1000,
+  appliedGeneration = -1,
 ): () => void {
-  let applied = -1;
+  let applied = appliedGeneration;
   let stopped = false;
   let reading = false;
   let again = false;

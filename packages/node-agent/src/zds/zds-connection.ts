@@ -39,6 +39,8 @@ export class ZdsConnection {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
+  /** The one datagram the connection is waiting for (hello or an ack); anything else is a violation. */
+  private waiter: { resolve(m: SeqpacketMessage): void; reject(e: Error): void } | undefined;
 
   constructor(
     private readonly sock: SeqpacketSocket,
@@ -50,6 +52,25 @@ export class ZdsConnection {
     });
     sock.on("close", () => this.markClosed("peer closed"));
     sock.on("error", (e: Error) => this.markClosed(e.message));
+    // A permanent 'message' listener keeps the socket polled, so a ztunnel that goes away is
+    // noticed at once even while no request is in flight (Istio probes with a short read instead).
+    sock.on("message", (m: SeqpacketMessage) => {
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (w) return w.resolve(m);
+      closeAll(m.fds);
+      this.close("unsolicited datagram from ztunnel");
+    });
+  }
+
+  private next(): Promise<SeqpacketMessage> {
+    if (this.st.t === "closed")
+      return Promise.reject(
+        new ZdsServerError("connection_lost", `zds: connection closed (${this.st.reason})`),
+      );
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
   }
 
   state(): State["t"] {
@@ -63,7 +84,7 @@ export class ZdsConnection {
 
   /** Waits for ztunnel's hello; rejects (and closes) on anything else or after the deadline. */
   async handshake(): Promise<void> {
-    const msg = await this.withDeadline(this.sock.recv(), "hello");
+    const msg = await this.withDeadline(this.next(), "hello");
     try {
       decodeZdsHello(datagram(msg));
     } catch (e) {
@@ -83,7 +104,7 @@ export class ZdsConnection {
       if (this.st.t === "closed")
         throw new ZdsServerError("connection_lost", `zds ${req.t}: connection closed (${this.st.reason})`);
       await this.sock.send(encodeZdsRequest(req), netnsFd === undefined ? undefined : [netnsFd]);
-      const msg = await this.withDeadline(this.sock.recv(), `ack of ${req.t}`);
+      const msg = await this.withDeadline(this.next(), `ack of ${req.t}`);
       try {
         return decodeZdsAck(datagram(msg));
       } catch (e) {
@@ -109,6 +130,9 @@ export class ZdsConnection {
   private markClosed(reason: string): void {
     if (this.st.t === "closed") return;
     this.st = { t: "closed", reason };
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(new ZdsServerError("connection_lost", `zds: connection closed (${reason})`));
     log.info("ztunnel connection closed", { conn: this.id, reason });
     this.resolveClosed();
   }

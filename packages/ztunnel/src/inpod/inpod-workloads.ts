@@ -42,6 +42,7 @@ export class InpodWorkloads {
   /** Adds that failed in the current snapshot (readiness needs none). */
   private snapshotFailures = 0;
   private snapshotDone = false;
+  private readonly stopping = new Set<Promise<void>>();
 
   constructor(private readonly factory: PodProxyFactory) {}
 
@@ -77,12 +78,14 @@ export class InpodWorkloads {
         return "";
       }
       case "del":
-        await this.stopEntry(req.uid, "del");
+        // Ack once the proxies are told to stop; draining their connections must not hold up
+        // the agent (it waits at most 5 s per ack).
+        this.stopInBackground(req.uid, "del");
         return "";
       case "snapshot_sent": {
         const seen = this.snapshotSeen ?? new Set<string>();
         for (const uid of [...this.entries.keys()]) {
-          if (!seen.has(uid)) await this.stopEntry(uid, "not in snapshot");
+          if (!seen.has(uid)) this.stopInBackground(uid, "not in snapshot");
         }
         this.snapshotSeen = undefined;
         this.snapshotDone = true;
@@ -91,9 +94,15 @@ export class InpodWorkloads {
     }
   }
 
-  /** Stops every proxy (ztunnel shutdown). */
+  /** Stops every proxy (ztunnel shutdown) and waits for earlier stops to finish. */
   async stopAll(): Promise<void> {
     for (const uid of [...this.entries.keys()]) await this.stopEntry(uid, "shutdown");
+    await Promise.all(this.stopping);
+  }
+
+  private stopInBackground(uid: string, why: string): void {
+    const p = this.stopEntry(uid, why).finally(() => this.stopping.delete(p));
+    this.stopping.add(p);
   }
 
   private async add(req: Extract<ZdsRequest, { t: "add" }>, fd: number): Promise<string> {
