@@ -42,6 +42,7 @@ export interface SubscriptionRequest {
 export interface PushPlan {
   readonly resources: readonly XdsResource[];
   readonly removed: readonly string[];
+  /** Every resource of the snapshot (then `resources` is left empty: the stream uses the cache). */
   readonly full: boolean;
 }
 
@@ -141,8 +142,8 @@ export function planPush(
   changed: ReadonlySet<string> | undefined,
 ): PushPlan {
   const resources = snap.of(sub.typeUrl);
-  if (!changed && sub.wildcard && heldCount(sub) === 0) {
-    return { resources: [...resources.values()], removed: [], full: true };
+  if (!changed && sub.wildcard && heldCount(sub) === 0 && resources.size > 0) {
+    return { resources: [], removed: [], full: true };
   }
   const send: XdsResource[] = [];
   const removed: string[] = [];

@@ -149,7 +149,7 @@ export class XdsStream {
       if (!state.mustRespond && sub.syncedVersion === snap.version) continue;
       const changed = this.ctx.store.changedSince(sub.typeUrl, sub.syncedVersion);
       const plan = planPush(sub, snap, changed);
-      if (plan.resources.length === 0 && plan.removed.length === 0 && !state.mustRespond) {
+      if (!plan.full && plan.resources.length === 0 && plan.removed.length === 0 && !state.mustRespond) {
         sub.syncedVersion = snap.version;
         continue;
       }
@@ -189,7 +189,7 @@ export class XdsStream {
         stream: this.id,
         type: shortTypeUrl(sub.typeUrl),
         nonce,
-        resources: plan.resources.length,
+        resources: plan.full ? snap.of(sub.typeUrl).size : plan.resources.length,
         removed: plan.removed.length,
       });
     }
