@@ -152,6 +152,42 @@ spec: {containers: [{name: sleep, command: [sleep, "600"]}]}
     assert.match((await cli("logs", "sleep")).out, /ambit: starting pod:default\/sleep\/sleep/);
   });
 
+  it("after kill -9 of the daemon and its processes, up rebuilds from the desired state", async () => {
+    const before1 = JSON.parse((await cli("status", "-o", "json")).out) as ClusterStatus;
+    const daemon = liveDaemon(paths);
+    assert.ok(daemon !== undefined);
+    const recorded = readdirSafe(paths.pidsDir).map(
+      (f) => (JSON.parse(readFileSync(join(paths.pidsDir, f), "utf8")) as { pid: number }).pid,
+    );
+    process.kill(daemon.pid, "SIGKILL");
+    for (const pid of recorded) process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    const st = await cli("status");
+    assert.match(st.out, /is not running \(its daemon is gone\)/);
+    const up = await cli("up");
+    assert.equal(up.code, 0, up.out);
+    assert.match(up.out, /removing leftovers of a previous run/);
+    const after1 = JSON.parse((await cli("status", "-o", "json")).out) as ClusterStatus;
+    assert.deepEqual(
+      after1.services.map((v) => [v.name, v.vip]),
+      before1.services.map((v) => [v.name, v.vip]),
+      "VIPs survive the rebuild",
+    );
+    assert.deepEqual(after1.pods.map((p) => p.name).sort(), before1.pods.map((p) => p.name).sort());
+    let reply = "";
+    for (let i = 0; i < 50 && !reply.startsWith("hello"); i++) {
+      reply = execFileSync(
+        "ip",
+        ["netns", "exec", `${prefix}p-default-sleep`, "curl", "-s", "-m", "2", "http://hello/"],
+        {
+          encoding: "utf8",
+        },
+      );
+      if (!reply.startsWith("hello")) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(reply, /^hello from hello-/);
+  });
+
   it("after kill -9 of the daemon and every process, down leaves no residue", async () => {
     const daemon = liveDaemon(paths);
     assert.ok(daemon !== undefined);

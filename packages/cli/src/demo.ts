@@ -51,9 +51,9 @@ function meshMissing(ctx: DemoContext): string | undefined {
   return undefined;
 }
 
-export async function stepBringUp(ctx: DemoContext, nodes: number): Promise<void> {
+export async function stepBringUp(ctx: DemoContext, nodes: number, clusterId?: string): Promise<void> {
   heading(ctx.io, "1.", `bring the mesh up (${nodes} nodes, control plane, ztunnel + node agent per node)`);
-  await cmdUp(ctx.paths, ctx.io, { nodes });
+  await cmdUp(ctx.paths, ctx.io, { nodes, ...(clusterId !== undefined ? { clusterId } : {}) });
 }
 
 export async function stepDeploy(ctx: DemoContext): Promise<void> {
@@ -267,7 +267,7 @@ export function stepNext(ctx: DemoContext): void {
 export async function runDemo(
   paths: StatePaths,
   io: Io,
-  opts: { nodes: number; samplesDir?: string },
+  opts: { nodes: number; samplesDir?: string; clusterId?: string },
 ): Promise<void> {
   assertCanRun();
   const ctx: DemoContext = {
@@ -277,7 +277,7 @@ export async function runDemo(
     status: undefined,
     logMarks: new Map(),
   };
-  await stepBringUp(ctx, opts.nodes);
+  await stepBringUp(ctx, opts.nodes, opts.clusterId);
   await stepDeploy(ctx);
   await stepWaitReady(ctx);
   await stepTraffic(ctx);
