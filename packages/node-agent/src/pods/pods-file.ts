@@ -61,12 +61,15 @@ export function parsePodsFile(text: string): NodePodsFile {
   return { node: o["node"], generation: o["generation"], pods: o["pods"].map(parsePod) };
 }
 
-/** Reads the file; a missing file is an empty pod list (the runtime has not written one yet). */
+/**
+ * Reads the file; a missing file is an empty pod list with generation -1 (the runtime has not
+ * written one yet, so its first file, whatever its generation, is newer).
+ */
 export async function readPodsFile(path: string, node: string): Promise<NodePodsFile> {
   try {
     return parsePodsFile(await readFile(path, "utf8"));
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return { node, generation: 0, pods: [] };
+    if (errnoCode(e) === "ENOENT") return { node, generation: -1, pods: [] };
     throw e;
   }
 }
