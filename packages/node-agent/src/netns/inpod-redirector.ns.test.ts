@@ -112,6 +112,30 @@ describe("in-pod rules in a real netns", { timeout: 60_000 }, () => {
     assert.equal(in15006.accepted.length, 1);
   });
 
+  it("routes the app's replies to ztunnel's spoofed-source connections back to ztunnel (connmark + table 100)", async () => {
+    // ztunnel delivering inbound traffic: from inside the pod, marked 0x539, with the ORIGINAL
+    // client (the peer's IP) as a transparent source. Without connmark restore and the table-100
+    // local route, the app's SYN-ACK would leave via eth0 towards the real peer and never come back.
+    const seen: string[] = [];
+    const app = await listenInNetns({ netns: pod, host: POD_IP, port: 9090 }, (s) => {
+      seen.push(s.remoteAddress ?? "");
+      allAccepted.push(s);
+      s.on("data", (d) => s.write(`app:${d.toString()}`));
+      s.on("error", () => undefined);
+    });
+    servers.push(app);
+    const zt = await connect({
+      netns: pod,
+      host: POD_IP,
+      port: 9090,
+      mark: ZTUNNEL_MARK,
+      transparentSource: { ip: PEER_IP },
+      timeoutMs: 3000,
+    });
+    assert.equal(await roundTrip(zt, "from-peer"), "app:from-peer");
+    assert.deepEqual(seen, [PEER_IP], "the app sees the original client address");
+  });
+
   it("reconcile after an agent restart leaves correct rules alone and keeps live connections", async () => {
     const out4 = servers[0];
     assert.ok(out4);
