@@ -9,7 +9,7 @@
  *        [--identities 100] [--json out.json]
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatIdentity, makeIdentity } from "@ambit/api";
@@ -72,9 +72,13 @@ async function main(): Promise<void> {
     );
   };
   await run(Math.min(50, nCerts)); // warm-up: JIT, TLS session, HTTP/2 stream
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run(nCerts);
   const issueMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU per certificate (CA + in-process client): the load-independent figure on a shared host.
+  const cpuMsPerCert = (cpu.user + cpu.system) / 1000 / nCerts;
   client.close();
 
   // 2) N identities on one node via the SecretManager.
@@ -86,10 +90,12 @@ async function main(): Promise<void> {
   });
   const sm = new SecretManager({ signer: caClient });
   const wanted = Array.from({ length: nIdentities }, (_, i) => makeIdentity(`ns-${i % 10}`, `workload-${i}`));
+  const cpu1 = process.cpuUsage();
   const t1 = performance.now();
   for (const id of wanted) sm.prefetch(id);
   await Promise.all(wanted.map((id) => sm.fetchCertificate(id)));
   const allHeldMs = performance.now() - t1;
+  const allHeldCpu = process.cpuUsage(cpu1);
   const available = sm.dump().filter((d) => d.state === "available").length;
   sm.close();
   caClient.close();
@@ -99,9 +105,13 @@ async function main(): Promise<void> {
     concurrency,
     issueSeconds: Math.round(issueMs) / 1000,
     certsPerSecond: Math.round((nCerts / issueMs) * 1000),
+    cpuMsPerCert: Math.round(cpuMsPerCert * 100) / 100,
+    certsPerCpuSecond: Math.round(1000 / cpuMsPerCert),
     identities: nIdentities,
     identitiesAvailable: available,
     timeUntilAllHeldMs: Math.round(allHeldMs),
+    allHeldCpuMs: Math.round((allHeldCpu.user + allHeldCpu.system) / 1000),
+    loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);

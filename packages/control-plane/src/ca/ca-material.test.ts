@@ -91,6 +91,29 @@ describe("CA material", () => {
     verifiesUpTo([out.certChain[0]!, out.certChain[1]!, pki.rootsPem]);
   });
 
+  it("additional roots join the published bundle once (root rotation)", async () => {
+    const next = await createTestPki({ commonName: "next root" });
+    const dupes = [next.rootsPem, next.rootsPem.trimEnd(), next.rootsPem].join("\n");
+    const ca = await CertificateAuthority.create({
+      stateDir: join(dir, "rotation"),
+      additionalRootsPem: dupes,
+    });
+    const out = await issue(ca);
+    const bundle = out.certChain.at(-1)!;
+    assert.equal(bundle, ca.rootsPem);
+    assert.equal(bundle.match(/BEGIN CERTIFICATE/g)?.length, 2);
+    assert.ok(bundle.endsWith(next.rootsPem));
+    const leaf = new X509Certificate(out.certChain[0]!);
+    assert.ok(leaf.verify(new X509Certificate(bundle).publicKey), "signed by the first (own) root");
+    await assert.rejects(
+      CertificateAuthority.create({
+        stateDir: join(dir, "rotation"),
+        additionalRootsPem: (await next.issue()).certPem,
+      }),
+      (e: unknown) => e instanceof CaError && /not a CA/.test(e.message),
+    );
+  });
+
   it("rejects unusable material", async () => {
     const stranger = await createTestPki();
     const leaf = await pki.issue();

@@ -218,7 +218,16 @@ export async function loadOrCreateRoot(stateDir: string, trustDomain: string): P
 /** Add roots to the trust bundle (root rotation: trust old and new while leaves roll over). */
 export function withAdditionalRoots(m: CaMaterial, bundlePem: string): CaMaterial {
   const seen = new Set(m.rootsPem.map((r) => new NodeX509(r).fingerprint256));
-  const extra = splitPemCertificates(bundlePem).filter((r) => !seen.has(new NodeX509(r).fingerprint256));
+  const extra: string[] = [];
+  for (const r of splitPemCertificates(bundlePem)) {
+    const cert = new NodeX509(r);
+    if (!cert.ca)
+      throw new CaError("bad_ca_material", `ca material: additional root ${cert.subject} is not a CA`);
+    const fp = cert.fingerprint256;
+    if (seen.has(fp)) continue;
+    seen.add(fp);
+    extra.push(r);
+  }
   return { ...m, rootsPem: [...m.rootsPem, ...extra] };
 }
 
