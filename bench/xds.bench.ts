@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 50);
+  }, 250);
 
   const marker = podNames[0] as string;
   const children = Array.from({ length: CHILD_PROCESSES }, (_, i) =>

@@ -29,7 +29,7 @@ export function createNonceSource(): NonceSource {
       return `${prefix}-${n.toString(36)}`;
     },
     keyed(key) {
-      return `${prefix}-${key}`;
+      return `${prefix}~${key}`;
     },
   };
 }
