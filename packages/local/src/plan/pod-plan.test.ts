@@ -153,6 +153,18 @@ describe("planPods", () => {
     assert.equal(gone.remove.length, 2);
   });
 
+  it("changes a bare pod's labels in place (enrolment toggles without a restart)", () => {
+    const pod = (mode: string): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {istio.io/dataplane-mode: ${mode}}}\nspec: {containers: [{name: c, command: [x]}]}\n`;
+    const first = materialize(
+      planPods(desiredPods(parseManifestText(pod("ambient"), "/m/p.yaml")), [], layout, uids()),
+    );
+    const next = planPods(desiredPods(parseManifestText(pod("none"), "/m/p.yaml")), first, layout, uids());
+    assert.equal(next.create.length + next.remove.length, 0);
+    assert.equal(next.keep[0]?.uid, first[0]?.uid);
+    assert.deepEqual(next.keep[0]?.labels, { "istio.io/dataplane-mode": "none" });
+  });
+
   it("pins spec.nodeName and rejects unknown nodes", () => {
     const pod = (node: string): string =>
       `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: ${node}, containers: [{name: c, command: [x]}]}\n`;

@@ -87,7 +87,7 @@ export function desiredPods(objects: readonly AppliedObject[]): DesiredPod[] {
         annotations: o.meta.annotations,
         serviceAccount: o.spec.serviceAccountName,
         containers: o.spec.containers,
-        specHash: hashOf([o.meta.labels, o.meta.annotations, o.spec, a.sourceDir], 10),
+        specHash: hashOf([o.spec, a.sourceDir], 10),
         sourceDir: a.sourceDir,
         owner: objectKey("Pod", o.meta.namespace, o.meta.name),
         ...(o.spec.nodeName !== undefined ? { nodeName: o.spec.nodeName } : {}),
@@ -103,7 +103,8 @@ export function desiredPods(objects: readonly AppliedObject[]): DesiredPod[] {
 }
 
 /**
- * Decides pod changes: keeps pods whose spec is unchanged, removes the rest, and places new pods
+ * Decides pod changes: keeps pods whose spec is unchanged (taking their current labels and
+ * annotations), removes the rest, and places new pods
  * on the least-loaded node (ties → lowest index; `spec.nodeName` pins), with the lowest free IP
  * of that node's pod CIDR (.1 is the gateway). Pure: uids come from `newUid`.
  */
@@ -118,9 +119,11 @@ export function planPods(
   const remove: PodRecord[] = [];
   for (const c of current) {
     const d = want.get(c.key);
-    if (d !== undefined && d.specHash === c.specHash && layout.nodes.some((n) => n.name === c.node))
-      keep.push(c);
-    else remove.push(c);
+    if (d !== undefined && d.specHash === c.specHash && layout.nodes.some((n) => n.name === c.node)) {
+      // Labels and annotations of a bare Pod change in place (as in Kubernetes): enrolment can be
+      // toggled with istio.io/dataplane-mode without recreating the pod.
+      keep.push({ ...c, labels: d.labels, annotations: d.annotations });
+    } else remove.push(c);
   }
   const kept = new Set(keep.map((k) => k.key));
   const load = new Map(layout.nodes.map((n) => [n.name, 0]));

@@ -205,6 +205,29 @@ describe("LocalRuntime (real namespaces)", () => {
     assert.doesNotMatch(rules, /dnat to/);
   });
 
+  it("enrolment labels change in place: pods.json gets a new generation, pods keep uid and IP", async () => {
+    const file = join(stateDir, "nodes", "node-1", "pods.json");
+    const before1 = JSON.parse(readFileSync(file, "utf8"));
+    const labelled = manifests(3, false).replace(
+      "metadata: {name: demo}",
+      "metadata: {name: demo, labels: {istio.io/dataplane-mode: ambient}}",
+    );
+    await rt.apply(parseManifestText(labelled, join(stateDir, "m.yaml")));
+    const after1 = JSON.parse(readFileSync(file, "utf8"));
+    assert.ok(after1.generation > before1.generation);
+    assert.deepEqual(
+      after1.pods.map((p: { uid: string; ip: string }) => [p.uid, p.ip]),
+      before1.pods.map((p: { uid: string; ip: string }) => [p.uid, p.ip]),
+    );
+    assert.ok(
+      after1.pods.every(
+        (p: { namespaceLabels: Record<string, string> }) =>
+          p.namespaceLabels["istio.io/dataplane-mode"] === "ambient",
+      ),
+    );
+    assert.ok((await rt.status()).pods.every((p) => p.mesh === "ambient"));
+  });
+
   it("down removes namespaces, links, nft tables, /etc/netns entries and processes", async () => {
     assert.ok(snapshot(prefix).netns.length >= 6);
     const report = await rt.down();

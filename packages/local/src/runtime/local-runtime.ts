@@ -238,6 +238,8 @@ export class LocalRuntime {
       JSON.stringify(objects.map((a) => ({ raw: a.raw, sourceDir: a.sourceDir }) satisfies DesiredEntry)),
     );
     this.state.services = services;
+    const kept = new Map(plan.keep.map((k) => [k.key, k]));
+    this.state.pods = this.state.pods.map((p) => kept.get(p.key) ?? p);
     for (const p of plan.remove) {
       await this.removePod(p);
       this.state.pods = this.state.pods.filter((x) => x.key !== p.key);
