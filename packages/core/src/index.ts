@@ -19,6 +19,7 @@ export type {
   PooledConnectionInfo,
 } from "./hbone/index.js";
 export {
+  abortSocket,
   connectHeaders,
   defaultDialer,
   formatBaggage,

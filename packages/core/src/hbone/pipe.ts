@@ -73,7 +73,7 @@ export function pipeSocketStream(socket: net.Socket, stream: http2.Http2Stream):
           socket.once("finish", () => socket.destroy());
         }
       } else {
-        socket.resetAndDestroy();
+        abortSocket(socket);
       }
       finish();
     });
@@ -85,4 +85,15 @@ export function pipeSocketStream(socket: net.Socket, stream: http2.Http2Stream):
     stream.pipe(socket);
     finish();
   });
+}
+
+/**
+ * Close a socket with RST when possible. libuv refuses a reset once a shutdown (FIN) was requested
+ * (`uv_tcp_close_reset` → EINVAL) and Node then never emits 'close' and keeps the fd, so a socket
+ * we already ended is destroyed normally instead.
+ */
+export function abortSocket(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded || socket.connecting) socket.destroy();
+  else socket.resetAndDestroy();
 }

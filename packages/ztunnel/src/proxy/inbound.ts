@@ -2,6 +2,7 @@ import http2 from "node:http2";
 import type net from "node:net";
 import type { ClientAddr, Identity, SocketAddress } from "@ambit/api";
 import {
+  abortSocket,
   createLogger,
   formatBaggage,
   type HboneRequest,
@@ -216,7 +217,7 @@ export function plaintextInboundHandler(inputs: ProxyInputs, pc: PodContext): (s
         rec,
       });
       if (!r.ok) {
-        sock.resetAndDestroy();
+        abortSocket(sock);
         inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(r.error) }, false);
         return;
       }

@@ -2,6 +2,7 @@ import type net from "node:net";
 import type { ClientAddr } from "@ambit/api";
 import { canonicalIp, clientAddr, formatSocketAddress, origDstAddr, Ports } from "@ambit/api";
 import {
+  abortSocket,
   connectHeaders,
   createLogger,
   formatBaggage,
@@ -52,7 +53,7 @@ export function outboundHandler(
       mtls: false,
     };
     const fail = (e: ProxyError) => {
-      sock.resetAndDestroy();
+      abortSocket(sock);
       inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(e) }, false);
     };
     if (!source || srcIp === undefined)
@@ -95,7 +96,7 @@ async function execute(
   id: string,
 ): Promise<Done> {
   const refuse = (e: unknown, code: ConstructorParameters<typeof ProxyError>[0]): Done => {
-    sock.resetAndDestroy();
+    abortSocket(sock);
     return { received: 0, sent: 0, failure: ProxyError.from(e, code) };
   };
   if (plan.protocol === "tcp") {
