@@ -1,0 +1,13 @@
+export type { ConfigErrorCode } from "./config/config-error.js";
+export { ConfigError } from "./config/config-error.js";
+export { fromWaypointConfig } from "./config/from-pb.js";
+export type * from "./config/types.js";
+export type { AuthzDecision, AuthzInput } from "./route/authorize.js";
+export { authorizeRequest, istioMatch } from "./route/authorize.js";
+export type { CompiledJwtRule, JwkKey, JwtResult } from "./route/jwt.js";
+export { authenticateJwt, compileJwtRules, parseJwks } from "./route/jwt.js";
+export type { EndpointChoice, Random } from "./route/pick.js";
+export { pickEndpoint, pickWeighted } from "./route/pick.js";
+export { modifyPath, redirectLocation } from "./route/rewrite.js";
+export type { RouteInput, RouteSelection } from "./route/route-match.js";
+export { matchAccepts, matchPrecedence, prefixMatches, routesOf, selectRoute } from "./route/route-match.js";
