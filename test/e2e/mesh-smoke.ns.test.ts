@@ -86,6 +86,8 @@ interface AccessLine {
   readonly dst_service?: string;
   readonly bytes_sent: number;
   readonly error?: string;
+  /** When the ztunnel recorded it (ISO). */
+  readonly at: string;
 }
 
 async function configDump(
@@ -149,9 +151,10 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
     const client = pod("client");
     const server = pod("server");
     assert.notEqual(client.node, server.node);
+    const since = new Date().toISOString();
     const out = inPod(client.netns, `http://${server.ip}:8080/`);
     assert.equal(out, `200 from=${client.ip}`);
-    for (const l of await assertThroughZtunnels(client.ip, `${server.ip}:8080`, undefined))
+    for (const l of await assertThroughZtunnels(client.ip, `${server.ip}:8080`, undefined, since))
       t.diagnostic(JSON.stringify(l));
   });
 
@@ -161,9 +164,36 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
     assert.ok(svc, JSON.stringify(status.services));
     const vip = svc.vip;
     assert.ok(vip !== "", JSON.stringify(svc));
+    const since = new Date().toISOString();
     const out = inPod(client.netns, `http://${vip}:80/`);
     assert.equal(out, `200 from=${client.ip}`);
-    for (const l of await assertThroughZtunnels(client.ip, `${vip}:80`, "server.smoke.svc.cluster.local"))
+    for (const l of await assertThroughZtunnels(
+      client.ip,
+      `${vip}:80`,
+      "server.smoke.svc.cluster.local",
+      since,
+    ))
+      t.diagnostic(JSON.stringify(l));
+  });
+
+  it("after a ztunnel restart, the node agent's ZDS snapshot brings the pod's proxies back", async (t) => {
+    const before = status.components.find((c) => c.app === "ztunnel" && c.node === "node-2");
+    assert.ok(before?.pid, "ztunnel-node-2 pid");
+    process.kill(before.pid, "SIGTERM");
+    status = await waitFor(
+      "ztunnel-node-2 restarted and ready",
+      async () => {
+        const s = await rt.status();
+        const z = s.components.find((c) => c.app === "ztunnel" && c.node === "node-2");
+        return z?.pid !== before.pid && z?.health === "ready" ? s : undefined;
+      },
+      60_000,
+    );
+    const client = pod("client");
+    const since = new Date().toISOString();
+    const out = inPod(client.netns, `http://${pod("server").ip}:8080/`);
+    assert.equal(out, `200 from=${client.ip}`);
+    for (const l of await assertThroughZtunnels(client.ip, `${pod("server").ip}:8080`, undefined, since))
       t.diagnostic(JSON.stringify(l));
   });
 
@@ -172,13 +202,18 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
     clientIp: string,
     dst: string,
     service: string | undefined,
+    since: string,
   ): Promise<AccessLine[]> {
     const serverIp = pod("server").ip;
     const outbound = await waitFor(
       `node-1 ztunnel outbound record to ${dst}`,
       async () =>
         (await configDump(nodeNetns("node-1"))).recentConnections.find(
-          (l) => l.direction === "outbound" && l.dst_addr === dst && l.src_addr.startsWith(`${clientIp}:`),
+          (l) =>
+            l.at >= since &&
+            l.direction === "outbound" &&
+            l.dst_addr === dst &&
+            l.src_addr.startsWith(`${clientIp}:`),
         ),
       10_000,
     );
@@ -187,18 +222,23 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
     assert.equal(outbound.mtls, true);
     assert.equal(outbound.error, undefined);
     if (service !== undefined) assert.equal(outbound.dst_service, service);
+    let lastDump: unknown;
     const inbound = await waitFor(
       `node-2 ztunnel inbound record of connection ${outbound.id}`,
-      async () =>
-        (await configDump(nodeNetns("node-2"))).recentConnections.find(
+      async () => {
+        const lines = (await configDump(nodeNetns("node-2"))).recentConnections;
+        lastDump = lines;
+        return lines.find(
           (l) =>
             l.id === outbound.id &&
             l.direction === "inbound" &&
             l.src_addr.startsWith(`${clientIp}:`) &&
             l.dst_addr === `${serverIp}:8080` &&
             l.bytes_sent > 0,
-        ),
+        );
+      },
       10_000,
+      () => JSON.stringify(lastDump),
     );
     assert.equal(inbound.src_identity, CLIENT_ID);
     assert.equal(inbound.dst_identity, SERVER_ID);
