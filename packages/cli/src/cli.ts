@@ -1,10 +1,11 @@
 import { CodedError, errorMessage } from "@ambit/core";
-import { runDaemon } from "@ambit/local";
+import { assertCanRun, runDaemon } from "@ambit/local";
 import { Command, InvalidArgumentError } from "commander";
 import { cmdApply, cmdDelete, cmdDown, cmdExec, cmdStatus, cmdUp } from "./commands.js";
 import { type Io, pathsFrom, processIo } from "./context.js";
 import { runDemo } from "./demo.js";
 import { cmdLogs } from "./logs.js";
+import { cmdZc, ZC_VIEWS } from "./zc.js";
 
 function intArg(v: string): number {
   const n = Number(v);
@@ -97,6 +98,18 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
         command[0] === "--" ? command.slice(1) : command,
         o.namespace !== undefined ? { namespace: o.namespace } : {},
       );
+    });
+  program
+    .command("zc <view>")
+    .description(`ztunnel config (istioctl ztunnel-config): ${ZC_VIEWS.join("|")}`)
+    .option("--node <node>", "only this node's ztunnel")
+    .option("-o, --output <format>", "table, json or yaml", "table")
+    .action(async (view: string, o: { node?: string; output: string }, cmd: Command) => {
+      assertCanRun();
+      await cmdZc(pathsFrom(g(cmd)), io, view, {
+        output: o.output,
+        ...(o.node !== undefined ? { node: o.node } : {}),
+      });
     });
   program
     .command("demo")

@@ -8,6 +8,7 @@ import { resolveComponentMain, statePaths } from "@ambit/local";
 import { cmdDown } from "./commands.js";
 import type { Io } from "./context.js";
 import { runDemo } from "./demo.js";
+import { cmdZc } from "./zc.js";
 
 function readdirSafe(d: string): string[] {
   try {
@@ -51,6 +52,15 @@ describe("ambit demo, end to end with the real mesh components", () => {
     assert.match(out, /reason: denied by authorization policy/);
     assert.match(out, /productpage → reviews → ratings still allowed: yes/);
     assert.match(out, /node-1: connections_opened_total=[1-9]/);
+    let zc = "";
+    const zio: Io = { out: (t) => (zc += t), err: (t) => (zc += t) };
+    await cmdZc(paths, zio, "workloads", { output: "table" });
+    await cmdZc(paths, zio, "certificates", { output: "table", node: "node-1" });
+    assert.match(
+      zc,
+      /bookinfo +sleep-[0-9a-f]{5}-0 +10\.244\.\d\.\d+ +node-\d +HBONE +spiffe:\/\/cluster\.local\/ns\/bookinfo\/sa\/sleep/,
+    );
+    assert.match(zc, /node-1 +spiffe:\/\/cluster\.local\/ns\/bookinfo\/sa\/sleep +available/);
     const down = await cmdDown(paths, io);
     assert.ok(down !== undefined);
     assert.deepEqual(

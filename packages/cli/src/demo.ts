@@ -255,6 +255,7 @@ export function stepNext(ctx: DemoContext): void {
   ctx.io.out(
     "  ambit status\n" +
       "  ambit exec sleep -- curl -s http://productpage:9080/\n" +
+      "  ambit zc workloads|services|policies|certificates|connections [--node node-1] [-o json|yaml]\n" +
       "  ambit logs ztunnel-node-1 -f        (also: control-plane, node-agent-node-1, <pod name>)\n" +
       "  ambit down                          (removes everything it created)\n",
   );
