@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -7,7 +7,7 @@ import { statePaths } from "@ambit/local";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 import { formatTable } from "./format.js";
-import { resolveLog } from "./logs.js";
+import { cmdLogs, resolveLog } from "./logs.js";
 
 function capture(): Io & { text: () => string } {
   let buf = "";
@@ -82,5 +82,24 @@ describe("logs", () => {
 describe("formatTable", () => {
   it("pads columns to the widest cell", () => {
     assert.equal(formatTable(["A", "BB"], [["xxx", "y"]]), "A    BB\nxxx  y");
+  });
+});
+
+describe("logs -f", () => {
+  it("prints the tail, then what is appended, until aborted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ambit-logs-"));
+    const paths = statePaths(dir);
+    mkdirSync(paths.logsDir);
+    const file = join(paths.logsDir, "runtime.log");
+    writeFileSync(file, "one\ntwo\nthree\n");
+    const io = capture();
+    const ac = new AbortController();
+    const done = cmdLogs(paths, io, "runtime", { follow: true, tail: 2, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(file, "four\n");
+    await new Promise((r) => setTimeout(r, 600));
+    ac.abort();
+    await done;
+    assert.equal(io.text(), "two\nthree\nfour\n");
   });
 });

@@ -179,6 +179,35 @@ describe("LocalRuntime (real namespaces)", () => {
     for (let i = 0; i < 8; i++) assert.doesNotMatch(inPod(web.netns, GET, `http://${vip}/`), /^ERR/);
   });
 
+  it("the supervisor restarts a killed container inside its pod netns", async () => {
+    const s = await rt.status();
+    const web = s.pods.find((p) => p.name.startsWith("web-") && p.node === "node-2");
+    const client = s.pods.find((p) => p.name === "client");
+    const pid = web?.containers[0]?.pid;
+    assert.ok(web && client && pid !== undefined);
+    process.kill(pid, "SIGKILL");
+    let now = await rt.status();
+    for (let i = 0; i < 50; i++) {
+      const p = now.pods.find((x) => x.name === web.name);
+      if (p?.restarts === 1 && p.containers[0]?.state === "running") break;
+      await new Promise((r) => setTimeout(r, 100));
+      now = await rt.status();
+    }
+    const again = now.pods.find((x) => x.name === web.name);
+    assert.equal(again?.restarts, 1);
+    assert.notEqual(again?.containers[0]?.pid, pid);
+    if (again?.containers[0]?.pid !== undefined) pids.add(again.containers[0].pid);
+    const out = await waitFor(
+      () => {
+        const o = inPod(client.netns, GET, `http://${web.ip}:8080/`);
+        return o.startsWith("ERR") ? undefined : o;
+      },
+      10_000,
+      "restarted server",
+    );
+    assert.match(out, new RegExp(`^${web.name} node-2 `));
+  });
+
   it("re-applying is a no-op; scaling adds a pod; deleting the Service removes VIP, rules and name", async () => {
     const beforeNames = (await rt.status()).pods.map((p) => p.name).sort();
     await rt.apply(parseManifestText(manifests(2), join(stateDir, "m.yaml")));
