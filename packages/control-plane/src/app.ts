@@ -129,9 +129,11 @@ export async function startControlPlane(
     });
     for (const i of status.errors()) log.warn("config error", { issue: formatIssue(i) });
   };
-  const unsubscribe = builder.subscribe(publish);
+  // An empty (or not yet written) config dir is an empty mesh, not an error: local mode writes it later.
+  mkdirSync(cfg.configDir, { recursive: true });
   await builder.start();
   publish();
+  const unsubscribe = builder.subscribe(publish);
 
   const serving = await ca.issueServingCertificate(servingSans(cfg));
   const server = new ControlPlaneServer({
