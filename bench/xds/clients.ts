@@ -10,6 +10,7 @@ const address = `127.0.0.1:${env("BENCH_PORT")}`;
 const first = Number(env("BENCH_FIRST"));
 const count = Number(env("BENCH_COUNT"));
 const marker = env("BENCH_MARKER");
+const [expectAddress, expectAuthorization] = env("BENCH_EXPECT").split(",").map(Number);
 const send = (m: unknown) => process.send?.(m);
 const credentials = grpc.credentials.createSsl(Buffer.from(env("BENCH_ROOTS")));
 const TYPES = [TypeUrl.address, TypeUrl.authorization];
@@ -27,6 +28,7 @@ for (let k = 0; k < count; k++) {
   const held = new Map<string, number>(TYPES.map((t) => [t, 0]));
   const acked = new Set<string>();
   let synced = false;
+  let complete = false;
   const onApplied = (
     typeUrl: string,
     added: number,
@@ -37,6 +39,14 @@ for (let k = 0; k < count; k++) {
     if (synced && typeUrl === TypeUrl.address) {
       for (const [name, version] of versions)
         if (name === marker) send({ t: "changed", client: id, version });
+    }
+    if (
+      !complete &&
+      held.get(TypeUrl.address) === expectAddress &&
+      held.get(TypeUrl.authorization) === expectAuthorization
+    ) {
+      complete = true;
+      send({ t: "complete", client: id });
     }
     acked.add(typeUrl);
     if (!synced && acked.size === TYPES.length) {

@@ -133,9 +133,11 @@ export class SnapshotStore {
     if (since < 0) return undefined;
     const oldest = this.history[0];
     if (!oldest || oldest.version > since + 1) return undefined;
+    const records = this.history.filter((rec) => rec.version > since);
+    // The common case (a stream one snapshot behind) shares the record's set: no copy.
+    if (records.length === 1) return records[0]?.changed.get(typeUrl) ?? new Set();
     const out = new Set<string>();
-    for (const rec of this.history) {
-      if (rec.version <= since) continue;
+    for (const rec of records) {
       const names = rec.changed.get(typeUrl);
       if (names) for (const n of names) out.add(n);
     }

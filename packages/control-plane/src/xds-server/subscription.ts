@@ -142,7 +142,8 @@ export function planPush(
   changed: ReadonlySet<string> | undefined,
 ): PushPlan {
   const resources = snap.of(sub.typeUrl);
-  if (!changed && sub.wildcard && heldCount(sub) === 0 && resources.size > 0) {
+  // A wildcard client holding nothing gets everything: served from the snapshot's shared response.
+  if (sub.wildcard && heldCount(sub) === 0 && resources.size > 0) {
     return { resources: [], removed: [], full: true };
   }
   const send: XdsResource[] = [];
