@@ -35,13 +35,9 @@ function tlsTo(ctx: tls.SecureContext | null): tls.TLSSocket {
   const base = ctx
     ? hboneClientOptions(ctx, [WEB_ID])
     : { ALPNProtocols: ["h2"], rejectUnauthorized: false, minVersion: "TLSv1.3" as const };
-  const s = tls.connect({
-    ...base,
-    host: WEB_IP,
-    port: h.server.ports.hbone,
-    localAddress: SLEEP_IP,
-    servername: "",
-  });
+  const raw = net.connect({ host: WEB_IP, port: h.server.ports.hbone, localAddress: SLEEP_IP });
+  raw.on("error", () => {});
+  const s = tls.connect({ ...base, socket: raw, servername: "" });
   s.on("error", () => {});
   return s;
 }
