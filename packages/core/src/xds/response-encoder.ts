@@ -49,6 +49,35 @@ function writeVarint(out: Uint8Array, pos: number, n: number): number {
   return pos;
 }
 
+const utf8 = new TextEncoder();
+
+// DeltaDiscoveryResponse string fields: system_version_info = 1, type_url = 4, nonce = 5,
+// removed_resources = 6 (repeated). Tag byte = field << 3 | 2 (length-delimited).
+const TAG_SYSTEM_VERSION = 0x0a;
+const TAG_TYPE_URL = 0x22;
+const TAG_NONCE = 0x2a;
+const TAG_REMOVED = 0x32;
+
+/** Hand-encoded header fields: this runs once per response per client, so skip reflection. */
+function encodeHeader(h: DeltaResponseHeader): Uint8Array {
+  const fields: [number, Uint8Array][] = [];
+  if (h.systemVersionInfo) fields.push([TAG_SYSTEM_VERSION, utf8.encode(h.systemVersionInfo)]);
+  if (h.typeUrl) fields.push([TAG_TYPE_URL, utf8.encode(h.typeUrl)]);
+  if (h.nonce) fields.push([TAG_NONCE, utf8.encode(h.nonce)]);
+  for (const name of h.removedResources) fields.push([TAG_REMOVED, utf8.encode(name)]);
+  let total = 0;
+  for (const [, b] of fields) total += 1 + varintSize(b.byteLength) + b.byteLength;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const [tag, b] of fields) {
+    out[pos++] = tag;
+    pos = writeVarint(out, pos, b.byteLength);
+    out.set(b, pos);
+    pos += b.byteLength;
+  }
+  return out;
+}
+
 /**
  * Frame pre-encoded resources as `resources` fields (tag, length, bytes each). Protobuf fields may
  * appear in any order and a message is the concatenation of its fields, so these bytes can be
@@ -78,15 +107,7 @@ export function encodeDeltaResponse(
   header: DeltaResponseHeader,
   resources: readonly Uint8Array[] | Uint8Array,
 ): Uint8Array {
-  const head = toBinary(
-    pb.discovery.DeltaDiscoveryResponseSchema,
-    create(pb.discovery.DeltaDiscoveryResponseSchema, {
-      typeUrl: header.typeUrl,
-      nonce: header.nonce,
-      systemVersionInfo: header.systemVersionInfo,
-      removedResources: [...header.removedResources],
-    }),
-  );
+  const head = encodeHeader(header);
   const body = resources instanceof Uint8Array ? resources : frameResources(resources);
   const out = new Uint8Array(head.byteLength + body.byteLength);
   out.set(head, 0);
