@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createLogger } from "@ambit/core";
 import {
-  applyNft,
   createClusterNetwork,
   createPodNetwork,
   deleteNetns,
@@ -23,15 +22,14 @@ import {
   podNetnsName,
 } from "../plan/cluster-layout.js";
 import { desiredPods, type PodRecord, planPods } from "../plan/pod-plan.js";
-import { planServices, type ServiceRecord, serviceEndpoints } from "../plan/service-plan.js";
-import { renderServiceRules } from "../render/kube-proxy-rules.js";
+import { planServices, type ServiceRecord } from "../plan/service-plan.js";
 import { renderPodHosts, renderPodResolvConf } from "../render/pod-etc-files.js";
 import { type BackoffPolicy, Supervisor } from "../supervisor/supervisor.js";
+import { publishForMesh, syncServiceRules } from "./cluster-sync.js";
 import { type ComponentInstance, componentInstances } from "./component-processes.js";
 import type { ComponentApp, ComponentMain } from "./components.js";
 import { writeNodeCredential } from "./node-credentials.js";
 import { containerProcessName, podProcessSpecs } from "./pod-processes.js";
-import { namespaceLabels, renderConfigDir, renderNodePods, syncConfigDir } from "./publish.js";
 import { type ClusterInfo, type DesiredEntry, type StatePaths, statePaths } from "./state-dir.js";
 import { type ClusterStatus, collectStatus } from "./status.js";
 import { type TeardownReport, teardownCluster } from "./teardown.js";
@@ -265,8 +263,15 @@ export class LocalRuntime {
       progress(`pod ${rec.key} on ${rec.node} at ${rec.ip}`);
     }
     for (const p of this.state.pods) this.writeEtc(p);
-    await this.applyServiceRules();
-    this.publish();
+    await syncServiceRules(this.layout, this.state.services, this.state.pods, this.nftApplied);
+    publishForMesh(
+      this.paths,
+      this.layout,
+      this.desired,
+      this.state.pods,
+      this.state.services,
+      this.state.generations,
+    );
     this.save();
   }
 
@@ -282,36 +287,6 @@ export class LocalRuntime {
     await Promise.all(p.containers.map((c) => this.supervisor.stop(containerProcessName(p, c.name), 2000)));
     await deleteNetns(p.netns);
     removePodEtc(p.netns);
-  }
-
-  private async applyServiceRules(): Promise<void> {
-    const withEps = this.state.services.map((s) => ({
-      service: s,
-      endpoints: serviceEndpoints(s, this.state.pods),
-    }));
-    const script = renderServiceRules(withEps);
-    for (const n of this.layout.nodes) {
-      if (this.nftApplied.get(n.name) === script) continue;
-      await applyNft(n.netns, script);
-      this.nftApplied.set(n.name, script);
-    }
-  }
-
-  private publish(): void {
-    syncConfigDir(
-      this.paths.configDir,
-      renderConfigDir(this.desired, this.state.pods, this.state.services, this.layout),
-    );
-    const ns = namespaceLabels(this.desired, this.state.pods);
-    for (const n of this.layout.nodes) {
-      const file = this.paths.nodePodsFile(n.name);
-      const prev = readJson<{ pods: unknown }>(file);
-      const gen = this.state.generations[n.name] ?? 0;
-      const next = renderNodePods(n.name, gen + 1, this.state.pods, ns);
-      if (prev !== undefined && JSON.stringify(prev.pods) === JSON.stringify(next.pods)) continue;
-      this.state.generations[n.name] = gen + 1;
-      writeAtomic(file, JSON.stringify(next, null, 2));
-    }
   }
 
   private save(): void {
