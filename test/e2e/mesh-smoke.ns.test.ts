@@ -51,6 +51,15 @@ metadata: {name: server, namespace: smoke}
 spec: {selector: {app: server}, ports: [{name: http, port: 80, targetPort: 8080}]}
 `;
 
+const DENY_POLICY = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-client, namespace: smoke}
+spec:
+  selector: {matchLabels: {app: server}}
+  action: DENY
+  rules: [{from: [{source: {principals: ["cluster.local/ns/smoke/sa/client"]}}]}]
+`;
+
 function inPod(netns: string, url: string): string {
   return execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", GET, url], {
     encoding: "utf8",
@@ -86,6 +95,8 @@ interface AccessLine {
   readonly dst_service?: string;
   readonly bytes_sent: number;
   readonly error?: string;
+  readonly response_flags: string;
+  readonly detail?: string;
   /** When the ztunnel recorded it (ISO). */
   readonly at: string;
 }
@@ -174,6 +185,52 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
       since,
     ))
       t.diagnostic(JSON.stringify(l));
+  });
+
+  it("a DENY AuthorizationPolicy reaches node-2's ztunnel: refused with the reason, then allowed again", async () => {
+    const client = pod("client");
+    const server = pod("server");
+    const policy = parseManifestText(DENY_POLICY, join(stateDir, "deny.yaml"));
+    const since = new Date().toISOString();
+    await rt.apply(policy);
+    const refused = await waitFor(
+      "the request to be refused",
+      async () => {
+        const out = inPod(client.netns, `http://${server.ip}:8080/`);
+        return out.startsWith("200 ") ? undefined : out;
+      },
+      20_000,
+    );
+    assert.match(refused, /^ERR /);
+    const denied = await waitFor(
+      "node-2 inbound DENY record",
+      async () =>
+        (await configDump(nodeNetns("node-2"))).recentConnections.find(
+          (l) => l.at >= since && l.direction === "inbound" && l.response_flags === "DENY",
+        ),
+      10_000,
+    );
+    assert.equal(denied.src_identity, CLIENT_ID);
+    assert.match(denied.detail ?? "", /smoke\/deny-client/);
+    const metrics = await httpGetInNetns(nodeNetns("node-2"), `http://127.0.0.1:${Ports.metrics}/metrics`);
+    assert.ok("body" in metrics, JSON.stringify(metrics));
+    const line = metrics.body
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("istio_tcp_connections_opened_total{") &&
+          l.includes('reporter="destination"') &&
+          l.includes(`source_principal="${CLIENT_ID}"`) &&
+          l.includes('response_flags="DENY"'),
+      );
+    assert.ok(line, "destination DENY metric");
+    await rt.delete(policy.map((p) => p.key));
+    await waitFor(
+      "the request to be allowed again",
+      async () =>
+        inPod(client.netns, `http://${server.ip}:8080/`) === `200 from=${client.ip}` ? true : undefined,
+      20_000,
+    );
   });
 
   it("after a ztunnel restart, the node agent's ZDS snapshot brings the pod's proxies back", async (t) => {

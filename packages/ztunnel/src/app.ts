@@ -140,6 +140,10 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
   let signer: ReturnType<typeof rotatingSigner> | undefined;
   let zds: ZdsClient | undefined;
   let stopped = false;
+  let signalStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((r) => {
+    signalStop = r;
+  });
   const readiness = (): Readiness =>
     decideReadiness({
       bootstrapped: xds !== undefined,
@@ -214,7 +218,7 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
     xds.start();
     if (cfg.zdsSocket === undefined) return;
     // Pod proxies need the pod's workload (identity, IPs): give the first sync a head start.
-    await Promise.race([xds.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([xds.ready, stopSignal, new Promise((r) => setTimeout(r, 10_000).unref())]);
     if (stopped) return;
     const inputs: ProxyInputs = {
       state,
@@ -253,6 +257,7 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
     stop() {
       stopping ??= (async () => {
         stopped = true;
+        signalStop();
         await booting.catch(() => undefined);
         await zds?.stop();
         xds?.close();
