@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       changes: { type: "string", default: "5" },
       json: { type: "string" },
       "profile-push": { type: "string" },
+      "profile-changes": { type: "string" },
     },
   });
   const nWorkloads = Number(values.workloads);
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 250);
+  }, 1000);
 
   const marker = podNames[0] as string;
   const children = Array.from({ length: CHILD_PROCESSES }, (_, i) =>
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
   const changeMs: number[] = [];
   const changeCpuMs: number[] = [];
   let current = address;
+  const changeProfiler = values["profile-changes"] ? await startProfiler() : undefined;
   for (let i = 0; i < nChanges; i++) {
     await new Promise((r) => setTimeout(r, 200));
     const res = podResource(0, nServices, `rev-${i}`);
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
     changeMs.push(performance.now() - start);
     changeCpuMs.push(cpuMs(process.cpuUsage(cpu)));
   }
+  if (changeProfiler && values["profile-changes"]) await changeProfiler.stop(values["profile-changes"]);
   clearInterval(sampler);
   const status = xds.status();
   const result = {
