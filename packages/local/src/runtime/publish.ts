@@ -8,6 +8,7 @@ import {
   isDeploymentObject,
   isNamespaceObject,
   isPodObject,
+  PASSTHROUGH_KINDS,
 } from "../manifest/manifest-types.js";
 import type { ClusterLayout } from "../plan/cluster-layout.js";
 import type { PodRecord } from "../plan/pod-plan.js";
@@ -29,6 +30,11 @@ export function namespaceLabels(
 function fileName(kind: string, ns: string, name: string): string {
   return `${kind.toLowerCase()}--${ns === "" ? "_" : ns}--${name}.yaml`;
 }
+
+/** Kinds handed to the control plane (ServiceAccounts are accepted but mean nothing to it). */
+const PUBLISHED: ReadonlySet<string> = new Set(
+  [...PASSTHROUGH_KINDS, "Service"].filter((k) => k !== "ServiceAccount"),
+);
 
 /** The Pod object the control plane's file source reads (Kubernetes shape, with status filled in). */
 export function podConfigObject(p: PodRecord, layout: ClusterLayout): Record<string, unknown> {
@@ -73,7 +79,7 @@ export function renderConfigDir(
   }
   for (const a of objects) {
     const o = a.obj;
-    if (isNamespaceObject(o) || isPodObject(o) || isDeploymentObject(o)) continue;
+    if (isNamespaceObject(o) || isPodObject(o) || isDeploymentObject(o) || !PUBLISHED.has(o.kind)) continue;
     let raw: Record<string, unknown> = a.raw;
     if (o.kind === "Service") {
       const vip = vips.get(`${o.meta.namespace}/${o.meta.name}`) ?? "";

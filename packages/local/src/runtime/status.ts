@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { join } from "node:path";
 import { Ports } from "@ambit/api";
 import { probeInNetns } from "../cluster/probe.js";
@@ -80,7 +81,31 @@ interface StatusInput {
   readonly notes: ReadonlyMap<string, string>;
 }
 
+/** GET over a unix socket (the control plane's status socket in the state dir); undefined on any failure. */
+function unixGetJson(socketPath: string, path: string, timeoutMs = 1500): Promise<unknown> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => {
+        try {
+          resolve(res.statusCode === 200 ? (JSON.parse(body) as unknown) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(undefined));
+    req.end();
+  });
+}
+
 async function componentHealth(
+  paths: StatePaths,
   c: ComponentInstance,
   p: ProcessStatus | undefined,
   layout: ClusterLayout,
@@ -116,12 +141,17 @@ async function componentHealth(
     };
   }
   if (c.app === "control-plane") {
-    const r = await probeInNetns(c.netns, { kind: "tcp", host: layout.cpIp, port: Ports.controlPlane });
-    return {
-      ...run,
-      health: r.ok ? "ready" : "not ready",
-      detail: `xDS :${Ports.controlPlane}: ${r.detail}`,
-    };
+    const [r, ready, errors] = await Promise.all([
+      probeInNetns(c.netns, { kind: "tcp", host: layout.cpIp, port: Ports.controlPlane }),
+      unixGetJson(join(paths.root, "control-plane", "status.sock"), "/healthz/ready"),
+      unixGetJson(join(paths.root, "control-plane", "status.sock"), "/debug/config_errors"),
+    ]);
+    const sum = (errors as { summary?: { errors?: number; warnings?: number } } | undefined)?.summary;
+    const snap = (ready as { snapshotVersion?: unknown } | undefined)?.snapshotVersion;
+    const parts = [`xDS :${Ports.controlPlane}: ${r.detail}`];
+    if (snap !== undefined) parts.push(`snapshot ${String(snap)}`);
+    if (sum !== undefined) parts.push(`config: ${sum.errors ?? 0} errors, ${sum.warnings ?? 0} warnings`);
+    return { ...run, health: r.ok && ready !== undefined ? "ready" : "not ready", detail: parts.join(", ") };
   }
   return { ...run, health: "alive", detail: "process running (no readiness endpoint)" };
 }
@@ -141,7 +171,7 @@ export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
   const procs = new Map(s.processes.map((p) => [p.name, p]));
   const nsLabels = namespaceLabels(s.objects, s.pods);
   const components = await Promise.all(
-    s.components.map((c) => componentHealth(c, procs.get(c.name), s.layout, s.notes.get(c.name))),
+    s.components.map((c) => componentHealth(s.paths, c, procs.get(c.name), s.layout, s.notes.get(c.name))),
   );
   const pods: PodStatus[] = s.pods.map((p) => {
     const containers = p.containers.map((c) => {
