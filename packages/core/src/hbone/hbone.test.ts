@@ -49,7 +49,10 @@ async function startApp(): Promise<{ server: net.Server; port: number }> {
 }
 
 /** HBONE server on loopback; the handler decides per request. */
-async function startHbone(onRequest: (req: HboneRequest) => void, opts: { pingIntervalMs?: number } = {}) {
+async function startHbone(
+  onRequest: (req: HboneRequest) => void,
+  opts: { pingIntervalMs?: number; maxConcurrentStreams?: number } = {},
+) {
   const hbone = new HboneServer({
     contextFor: () => ({ secureContext: serverCtx, trustDomain: "cluster.local" }),
     onRequest,
@@ -153,6 +156,22 @@ describe("hbone client ↔ server over real TLS + h2", () => {
       [1, 100],
     );
     assert.equal(srv.hbone.stats.handshakes, 2, "101 concurrent first uses → exactly 2 handshakes");
+    for (const s of streams) s.close();
+    pool.close(true);
+    await srv.close();
+  });
+
+  it("honours a peer MAX_CONCURRENT_STREAMS below 100", async () => {
+    const srv = await startHbone((req) => req.accept(), { maxConcurrentStreams: 5 });
+    const pool = new HbonePool();
+    (await pool.connect(request(srv.port))).close(); // learn the peer's settings
+    const streams = await Promise.all(Array.from({ length: 12 }, () => pool.connect(request(srv.port))));
+    const conns = pool.connections();
+    assert.ok(
+      conns.every((c) => c.capacity === 5 && c.streams <= 5),
+      JSON.stringify(conns),
+    );
+    assert.equal(conns.length, 3);
     for (const s of streams) s.close();
     pool.close(true);
     await srv.close();
