@@ -153,7 +153,22 @@ async function componentHealth(
     if (sum !== undefined) parts.push(`config: ${sum.errors ?? 0} errors, ${sum.warnings ?? 0} warnings`);
     return { ...run, health: r.ok && ready !== undefined ? "ready" : "not ready", detail: parts.join(", ") };
   }
-  return { ...run, health: "alive", detail: "process running (no readiness endpoint)" };
+  if (c.app === "node-agent" && c.node !== undefined) {
+    // The agent's own status dump: ZDS connection to ztunnel and per-pod enrolment.
+    const st = readJson<{ ztunnelConnected?: boolean; pods?: { wanted?: boolean; enrolled?: boolean }[] }>(
+      join(paths.nodesDir, c.node, "node-agent-status.json"),
+    );
+    if (st !== undefined) {
+      const wanted = (st.pods ?? []).filter((p) => p.wanted === true);
+      const enrolled = wanted.filter((p) => p.enrolled === true).length;
+      return {
+        ...run,
+        health: st.ztunnelConnected === true ? "ready" : "not ready",
+        detail: `ZDS ${st.ztunnelConnected === true ? "connected" : "not connected"}, ${enrolled}/${wanted.length} pods enrolled`,
+      };
+    }
+  }
+  return { ...run, health: "alive", detail: "process running (no status yet)" };
 }
 
 /** The node agent's view of one pod (`nodes/<node>/node-agent-status.json`, written by the agent). */
