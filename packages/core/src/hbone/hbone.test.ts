@@ -51,7 +51,7 @@ async function startApp(): Promise<{ server: net.Server; port: number }> {
 /** HBONE server on loopback; the handler decides per request. */
 async function startHbone(
   onRequest: (req: HboneRequest) => void,
-  opts: { pingIntervalMs?: number; maxConcurrentStreams?: number } = {},
+  opts: { pingIntervalMs?: number; pingTimeoutMs?: number; maxConcurrentStreams?: number } = {},
 ) {
   const hbone = new HboneServer({
     contextFor: () => ({ secureContext: serverCtx, trustDomain: "cluster.local" }),
@@ -266,6 +266,38 @@ describe("hbone client ↔ server over real TLS + h2", () => {
     assert.equal(pool.connections().length, 0, "dead connection must leave the pool");
     for (const m of muted) m.destroy();
     await closeServer(mute);
+  });
+
+  it("server closes a session whose client stops answering PINGs", async () => {
+    const srv = await startHbone((req) => req.accept(), { pingIntervalMs: 30, pingTimeoutMs: 100 });
+    const c = await pki.issue({ identity: CLIENT_ID });
+    const sock = tls.connect({
+      host: "127.0.0.1",
+      port: srv.port,
+      key: c.keyPem,
+      cert: c.chainPem,
+      ca: pki.rootsPem,
+      ALPNProtocols: ["h2"],
+      servername: "",
+      checkServerIdentity: () => undefined,
+    });
+    sock.on("error", () => {});
+    await new Promise((r) => sock.once("secureConnect", r));
+    // Preface + empty SETTINGS, then never read again: PINGs go unanswered.
+    sock.write(
+      Buffer.concat([
+        Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+        Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+      ]),
+    );
+    await sleep(20);
+    assert.equal(srv.hbone.sessionCount, 1);
+    sock.pause();
+    const t0 = Date.now();
+    while (srv.hbone.sessionCount > 0 && Date.now() - t0 < 2000) await sleep(10);
+    assert.equal(srv.hbone.sessionCount, 0, "dead client session must be closed");
+    sock.destroy();
+    await srv.close();
   });
 
   it("leaks no fds over 300 tunnels opened and closed", async () => {

@@ -82,7 +82,8 @@ export class HbonePool {
         if (attempt < 5) continue;
         throw new HboneError("closed", `hbone connection is ${conn.state}`);
       }
-      return conn.open(req.headers, this.opts.responseTimeoutMs ?? HboneSettings.connectTimeoutMs);
+      // The server answers only after its own upstream connect (≤ 10 s): wait a little longer.
+      return conn.open(req.headers, this.opts.responseTimeoutMs ?? HboneSettings.connectTimeoutMs + 5_000);
     }
   }
 
