@@ -63,6 +63,12 @@ export class ControlPlaneServer {
       ],
       false,
     );
+    // grpc-js sets TCP_NODELAY on client sockets only. Without it on ours, a small push written
+    // while an earlier segment is unacknowledged waits for the peer's delayed ACK (~40 ms):
+    // pass Node's net.Server `noDelay` through the TLS server options grpc-js hands to
+    // http2.createSecureServer.
+    const base = creds._getConstructorOptions.bind(creds);
+    creds._getConstructorOptions = () => ({ ...base(), noDelay: true });
     const target = `${host.includes(":") ? `[${host}]` : host}:${this.opts.port ?? Ports.controlPlane}`;
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(target, creds, (err, p) => {
