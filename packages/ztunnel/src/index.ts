@@ -38,6 +38,7 @@ export {
   ConnectionManager,
   createPodProxyFactory,
   createProxySet,
+  findPodWorkload,
   hostPodNetwork,
   LocalInboundRegistry,
   netnsPodNetwork,

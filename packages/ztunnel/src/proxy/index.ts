@@ -22,4 +22,4 @@ export type {
 } from "./proxy-inputs.js";
 export { LocalInboundRegistry } from "./proxy-inputs.js";
 export type { ProxySet, ProxySetOptions } from "./proxy-set.js";
-export { createPodProxyFactory, createProxySet } from "./proxy-set.js";
+export { createPodProxyFactory, createProxySet, findPodWorkload } from "./proxy-set.js";

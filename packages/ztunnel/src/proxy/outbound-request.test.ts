@@ -313,3 +313,12 @@ describe("buildOutboundRequest (ztunnel build_request cases)", () => {
     assert.equal(plan.destinationWorkload?.name, "web-1");
   });
 });
+
+describe("findPodWorkload", () => {
+  it("maps a ZDS pod to its WDS workload by namespace/name", async () => {
+    const { findPodWorkload } = await import("./proxy-set.js");
+    const state = stateOf([SLEEP, web1]);
+    assert.equal(findPodWorkload(state, { namespace: "default", name: "web-1" })?.uid, web1.uid);
+    assert.equal(findPodWorkload(state, { namespace: "other", name: "web-1" }), undefined);
+  });
+});

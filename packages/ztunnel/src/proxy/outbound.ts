@@ -120,6 +120,7 @@ async function execute(
       authority: plan.hboneTarget,
       identity: source.identity,
       peer: client,
+      id,
     });
     if (!r.ok) return refuse(r.error, r.error.code);
     const p = await pipeSockets(sock, r.upstream);

@@ -33,6 +33,8 @@ export interface LocalInboundRequest {
   readonly authority: string;
   readonly identity: Identity;
   readonly peer: ClientAddr;
+  /** The outbound side's log id, so both access records of one connection share it (as over HBONE). */
+  readonly id?: string;
 }
 
 /** Result of running the inbound checks and connecting upstream. */

@@ -109,7 +109,7 @@ export async function createProxySet(inputs: ProxyInputs, opts: ProxySetOptions)
       serveLocal(
         req,
         { ip: parseSocketAddress(req.authority)?.ip ?? "", port: Ports.hbone },
-        newTraceparent(),
+        req.id ?? newTraceparent(),
       ),
   });
   const [hb, pl, ob] = listeners as [net.Server, net.Server, net.Server];
@@ -131,8 +131,22 @@ export async function createProxySet(inputs: ProxyInputs, opts: ProxySetOptions)
 }
 
 /**
+ * Default mapping of a ZDS pod to its WDS workload: the pod workload with the same namespace and
+ * name (ZDS carries the Kubernetes pod UID, WDS keys workloads by `cluster//Pod/ns/name`).
+ */
+export function findPodWorkload(
+  state: { workloads(): IterableIterator<Workload> },
+  pod: Pick<InpodPod, "namespace" | "name">,
+): Workload | undefined {
+  for (const w of state.workloads()) {
+    if (w.namespace === pod.namespace && w.name === pod.name && w.uid.includes("/Pod/")) return w;
+  }
+  return undefined;
+}
+
+/**
  * The in-pod adapter: ZDS hands a pod (netns fd) → a proxy set inside that netns. `findWorkload`
- * maps the ZDS pod to its WDS workload (by namespace/name or uid, as the wiring decides).
+ * maps the ZDS pod to its WDS workload (e.g. `(p) => findPodWorkload(state, p)`).
  */
 export function createPodProxyFactory(
   inputs: ProxyInputs,
