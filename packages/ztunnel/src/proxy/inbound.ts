@@ -1,6 +1,7 @@
 import http2 from "node:http2";
 import type net from "node:net";
 import type { ClientAddr, Identity, SocketAddress } from "@ambit/api";
+import { canonicalIp, clientAddr, formatSocketAddress } from "@ambit/api";
 import {
   abortSocket,
   createLogger,
@@ -198,19 +199,19 @@ export function plaintextInboundHandler(inputs: ProxyInputs, pc: PodContext): (s
   return (sock) => {
     sock.on("error", () => {});
     const orig = pc.network.originalDst(sock);
-    const peerIp = sock.remoteAddress;
+    const peerIp = canonicalIp(sock.remoteAddress ?? "");
     const pod = pc.pod();
-    if (!orig || !peerIp || !pod) {
+    if (!orig || peerIp === undefined || !pod) {
       sock.destroy();
       return;
     }
-    const peer = { ip: peerIp.replace(/^::ffff:/, ""), port: sock.remotePort ?? 0 } as ClientAddr;
+    const peer = clientAddr(peerIp, sock.remotePort ?? 0);
     const rec = newRecord(inputs, "inbound_plaintext", peer, newTraceparent(), undefined, false);
     void (async () => {
       // The original destination's IP is what the client dialled; it must be this pod's.
       const r = await serveInbound(inputs, pc, {
         method: "CONNECT",
-        authority: `${orig.ip.includes(":") ? `[${orig.ip}]` : orig.ip}:${orig.port}`,
+        authority: formatSocketAddress(orig),
         local: { ip: orig.ip, port: orig.port },
         peer,
         identity: undefined,
