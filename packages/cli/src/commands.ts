@@ -16,6 +16,7 @@ import {
   type TeardownReport,
   teardownCluster,
 } from "@ambit/local";
+import { controlPlaneVersion, reportConfigIssues } from "./config-issues.js";
 import { daemonCommand, type Io, readClusterInfo } from "./context.js";
 import { formatStatus } from "./format.js";
 
@@ -69,14 +70,22 @@ export async function cmdApply(
   assertCanRun();
   const objects = loadManifests(files);
   requireDaemon(paths);
+  const version = await controlPlaneVersion(paths);
   await callDaemon(paths, "POST", "/apply", { objects: entries(objects) }, progressTo(io));
+  const rejected = await reportConfigIssues(paths, io, objects, version);
   if (opts.summary !== true) {
     for (const o of objects) io.out(`${o.key} applied\n`);
-    return;
+  } else {
+    const kinds = new Map<string, number>();
+    for (const o of objects) kinds.set(o.obj.kind, (kinds.get(o.obj.kind) ?? 0) + 1);
+    io.out(`applied ${objects.length} objects: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}\n`);
   }
-  const kinds = new Map<string, number>();
-  for (const o of objects) kinds.set(o.obj.kind, (kinds.get(o.obj.kind) ?? 0) + 1);
-  io.out(`applied ${objects.length} objects: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}\n`);
+  if (rejected > 0) {
+    throw new LocalError(
+      "invalid_manifest",
+      `the control plane rejected ${rejected} error(s) above and keeps its last good config; fix and re-apply, or 'ambit delete -f'`,
+    );
+  }
 }
 
 export async function cmdDelete(paths: StatePaths, io: Io, files: readonly string[]): Promise<void> {

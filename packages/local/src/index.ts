@@ -1,5 +1,6 @@
 export type { NetnsHttpResult, ProbeResult, ProbeTarget } from "./cluster/probe.js";
 export { httpGetInNetns, probeInNetns } from "./cluster/probe.js";
+export { unixGetJson } from "./cluster/unix-http.js";
 export { assertCanRun, REQUIRED_TOOLS, run, runInNetns, spawnInNetns, which } from "./exec/run.js";
 export type { LocalErrorCode } from "./local-error.js";
 export { LocalError } from "./local-error.js";
@@ -32,6 +33,7 @@ export { LocalRuntime } from "./runtime/local-runtime.js";
 export { nodeTokenPath, writeNodeCredential } from "./runtime/node-credentials.js";
 export { findPod, readPods } from "./runtime/pod-lookup.js";
 export { containerEnv, containerLogName } from "./runtime/pod-processes.js";
+export { configFileName } from "./runtime/publish.js";
 export type { ClusterInfo, DesiredEntry, StatePaths } from "./runtime/state-dir.js";
 export { defaultStateDir, statePaths } from "./runtime/state-dir.js";
 export type { ClusterStatus, ComponentStatus, PodStatus } from "./runtime/status.js";

@@ -27,7 +27,8 @@ export function namespaceLabels(
   return m;
 }
 
-function fileName(kind: string, ns: string, name: string): string {
+/** File name of an object in the control plane's config dir (`<kind>--<ns or _>--<name>.yaml`). */
+export function configFileName(kind: string, ns: string, name: string): string {
   return `${kind.toLowerCase()}--${ns === "" ? "_" : ns}--${name}.yaml`;
 }
 
@@ -75,7 +76,7 @@ export function renderConfigDir(
   for (const [ns, labels] of namespaceLabels(objects, pods)) {
     const declared = objects.find((a) => isNamespaceObject(a.obj) && a.obj.meta.name === ns);
     const obj = declared?.raw ?? { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } };
-    out.set(fileName("Namespace", "", ns), stringify(obj));
+    out.set(configFileName("Namespace", "", ns), stringify(obj));
   }
   for (const a of objects) {
     const o = a.obj;
@@ -92,9 +93,10 @@ export function renderConfigDir(
     } else {
       raw = { ...raw, metadata: { ...(raw["metadata"] as object), namespace: o.meta.namespace } };
     }
-    out.set(fileName(o.kind, o.meta.namespace, o.meta.name), stringify(raw));
+    out.set(configFileName(o.kind, o.meta.namespace, o.meta.name), stringify(raw));
   }
-  for (const p of pods) out.set(fileName("Pod", p.namespace, p.name), stringify(podConfigObject(p, layout)));
+  for (const p of pods)
+    out.set(configFileName("Pod", p.namespace, p.name), stringify(podConfigObject(p, layout)));
   return out;
 }
 

@@ -1,7 +1,7 @@
-import { request } from "node:http";
 import { join } from "node:path";
 import { Ports } from "@ambit/api";
 import { probeInNetns } from "../cluster/probe.js";
+import { unixGetJson } from "../cluster/unix-http.js";
 import { readJson } from "../fs-atomic.js";
 import type { AppliedObject } from "../manifest/manifest-types.js";
 import type { ClusterLayout } from "../plan/cluster-layout.js";
@@ -79,29 +79,6 @@ interface StatusInput {
   readonly components: readonly ComponentInstance[];
   readonly processes: readonly ProcessStatus[];
   readonly notes: ReadonlyMap<string, string>;
-}
-
-/** GET over a unix socket (the control plane's status socket in the state dir); undefined on any failure. */
-function unixGetJson(socketPath: string, path: string, timeoutMs = 1500): Promise<unknown> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path, timeout: timeoutMs }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        body += c;
-      });
-      res.on("end", () => {
-        try {
-          resolve(res.statusCode === 200 ? (JSON.parse(body) as unknown) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
-    req.end();
-  });
 }
 
 async function componentHealth(
