@@ -15,6 +15,7 @@ import {
   groupPeakRssMiB,
   installGroupKillHooks,
   type ProcGroup,
+  sleep,
   spawnGroup,
   stopGroup,
   waitForListen,
@@ -132,24 +133,30 @@ function pathContext(env: RunEnv, path: BenchPath, groups: ProcGroup[]): PathCon
   };
 }
 
-/** Checks that one HTTP request through the path gets a 2xx before anything is measured. */
+/**
+ * Checks that HTTP requests through the path get 2xx before anything is measured. A proxy can
+ * listen before it is ready to forward (its upstream TLS session is still being set up on a busy
+ * box), so it gets a few tries over ~15 s.
+ */
 async function smokeTest(env: RunEnv, setup: PathSetup): Promise<void> {
-  const r = await env.loadgen.run(
-    {
-      mode: "closed",
-      target: { ...setup.targets.http, path: "/1k" },
-      conns: 1,
-      durationMs: 300,
-      warmupMs: 0,
-    },
-    10_000,
-  );
-  if (r.requests === 0 || r.errors > 0 || r.badStatus > 0) {
-    throw new BenchError(
-      "path_unreachable",
-      `smoke test: ${r.requests} ok, ${r.errors} errors, ${r.badStatus} non-2xx`,
+  let last = "";
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const r = await env.loadgen.run(
+      {
+        mode: "closed",
+        target: { ...setup.targets.http, path: "/1k" },
+        conns: 1,
+        durationMs: 300,
+        warmupMs: 0,
+      },
+      20_000,
     );
+    if (r.requests > 0 && r.errors === 0 && r.badStatus === 0) return;
+    last = `${r.requests} ok, ${r.errors} errors (${r.firstError ?? "none"}), ${r.badStatus} non-2xx`;
+    note(`smoke test attempt ${attempt}: ${last}`);
+    await sleep(1000);
   }
+  throw new BenchError("path_unreachable", `smoke test: ${last}`);
 }
 
 async function runPath(env: RunEnv, path: BenchPath): Promise<PathResult> {

@@ -44,6 +44,8 @@ export interface LoadResult {
   readonly senderLateness?: HistogramSummary;
   /** Rate mode only: requests that could not be sent before the run ended. */
   readonly unsent?: number;
+  /** The first error's message, so a failing path explains itself. */
+  readonly firstError?: string;
 }
 
 const now = (): number => Number(process.hrtime.bigint());
@@ -67,6 +69,7 @@ export async function runRate(job: Extract<LoadJob, { mode: "rate" }>): Promise<
   const queue: number[] = [];
   let errors = 0;
   let bad = 0;
+  let firstError: string | undefined;
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
   let finish: () => void = () => undefined;
@@ -83,8 +86,10 @@ export async function runRate(job: Extract<LoadJob, { mode: "rate" }>): Promise<
       const done = now();
       freeAt.set(c, done);
       if (intended >= measureFrom) {
-        if (err !== undefined) errors++;
-        else {
+        if (err !== undefined) {
+          errors++;
+          firstError ??= err;
+        } else {
           if (status < 200 || status > 299) bad++;
           charged.record(chargedLatencyNs(intended, free, sent, done));
           fromIntended.record(done - intended);
@@ -109,8 +114,9 @@ export async function runRate(job: Extract<LoadJob, { mode: "rate" }>): Promise<
         if (next !== undefined) send(c, next);
         else maybeFinish();
       },
-      () => {
+      (e: unknown) => {
         errors++;
+        firstError ??= `reconnect: ${e instanceof Error ? e.message : String(e)}`;
         setTimeout(() => replace(dead), 50);
       },
     );
@@ -158,6 +164,7 @@ export async function runRate(job: Extract<LoadJob, { mode: "rate" }>): Promise<
     latencyFromIntended: fromIntended.summary(),
     senderLateness: lateness.summary(),
     unsent: queue.length + inFlight,
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
@@ -169,11 +176,17 @@ export async function runClosed(job: Extract<LoadJob, { mode: "closed" }>): Prom
   const hist = new LatencyHistogram();
   let errors = 0;
   let bad = 0;
+  let firstError: string | undefined;
   const loop = async (): Promise<void> => {
     let c = await KeepAliveConn.open(job.target);
     while (now() < stopAt) {
       const sent = now();
-      const status = await new Promise<number>((r) => c.send((err, st) => r(err === undefined ? st : -1)));
+      const status = await new Promise<number>((r) =>
+        c.send((err, st) => {
+          if (err !== undefined) firstError ??= err;
+          r(err === undefined ? st : -1);
+        }),
+      );
       const done = now();
       if (status < 0) {
         if (sent >= measureFrom) errors++;
@@ -196,6 +209,7 @@ export async function runClosed(job: Extract<LoadJob, { mode: "closed" }>): Prom
     seconds,
     rps: hist.count / seconds,
     latency: hist.summary(),
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
@@ -207,6 +221,7 @@ export async function runConnect(job: Extract<LoadJob, { mode: "connect" }>): Pr
   const hist = new LatencyHistogram();
   let errors = 0;
   let bad = 0;
+  let firstError: string | undefined;
   const loop = async (): Promise<void> => {
     while (now() < stopAt) {
       const start = now();
@@ -215,7 +230,8 @@ export async function runConnect(job: Extract<LoadJob, { mode: "connect" }>): Pr
         if (start < measureFrom) continue;
         if (status < 200 || status > 299) bad++;
         hist.record(now() - start);
-      } catch {
+      } catch (e) {
+        firstError ??= e instanceof Error ? e.message : String(e);
         if (start >= measureFrom) errors++;
       }
     }
@@ -230,6 +246,7 @@ export async function runConnect(job: Extract<LoadJob, { mode: "connect" }>): Pr
     seconds,
     rps: hist.count / seconds,
     latency: hist.summary(),
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
