@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { statePaths } from "@ambit/local";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 import { formatTable } from "./format.js";
 import { cmdLogs, resolveLog } from "./logs.js";
+
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 function capture(): Io & { text: () => string } {
   let buf = "";
@@ -38,7 +49,7 @@ describe("ambit CLI", () => {
   });
 
   it("reports bad manifests with their file before touching anything", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-cli-"));
+    const dir = tempDir("ambit-cli-");
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n");
     const io = capture();
@@ -47,7 +58,7 @@ describe("ambit CLI", () => {
   });
 
   it("status and down say so when there is no cluster", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-cli-"));
+    const dir = tempDir("ambit-cli-");
     const io = capture();
     assert.equal(await runCli(["--state-dir", dir, "status"], io), 0);
     assert.equal(await runCli(["--state-dir", dir, "down"], io), 0);
@@ -55,7 +66,7 @@ describe("ambit CLI", () => {
   });
 
   it("exec needs a command and a known pod", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-cli-"));
+    const dir = tempDir("ambit-cli-");
     const io = capture();
     assert.equal(await runCli(["--state-dir", dir, "exec", "sleep"], io), 2);
     assert.match(io.text(), /give a command after --/);
@@ -66,7 +77,7 @@ describe("ambit CLI", () => {
 
 describe("logs", () => {
   it("resolves component names, unique prefixes and reports ambiguity", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-logs-"));
+    const dir = tempDir("ambit-logs-");
     const paths = statePaths(dir);
     mkdirSync(paths.logsDir);
     for (const n of ["control-plane", "ztunnel-node-1", "ztunnel-node-2", "runtime"]) {
@@ -87,7 +98,7 @@ describe("formatTable", () => {
 
 describe("logs -f", () => {
   it("prints the tail, then what is appended, until aborted", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-logs-"));
+    const dir = tempDir("ambit-logs-");
     const paths = statePaths(dir);
     mkdirSync(paths.logsDir);
     const file = join(paths.logsDir, "runtime.log");

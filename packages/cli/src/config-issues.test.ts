@@ -1,15 +1,26 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { parseManifestText, statePaths } from "@ambit/local";
 import { controlPlaneVersion, reportConfigIssues } from "./config-issues.js";
 
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
 describe("reportConfigIssues", () => {
   it("waits for the new snapshot and prints only the applied objects' issues", async () => {
-    const root = mkdtempSync(join(tmpdir(), "ambit-cfgissues-"));
+    const root = tempDir("ambit-cfgissues-");
     mkdirSync(join(root, "control-plane"));
     let version = 4;
     const server = createServer((req, res) => {
@@ -61,7 +72,7 @@ describe("reportConfigIssues", () => {
   });
 
   it("is silent without a control plane", async () => {
-    const paths = statePaths(mkdtempSync(join(tmpdir(), "ambit-cfgissues-")));
+    const paths = statePaths(tempDir("ambit-cfgissues-"));
     assert.equal(await controlPlaneVersion(paths), undefined);
   });
 });

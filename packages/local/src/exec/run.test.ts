@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { LocalError } from "../local-error.js";
 import { assertCanRun, run, which } from "./run.js";
+
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 function withUid<T>(uid: number, fn: () => T): T {
   const orig = process.getuid;
@@ -25,7 +36,7 @@ describe("assertCanRun", () => {
   });
 
   it("names missing tools and points at the setup script", () => {
-    const empty = mkdtempSync(join(tmpdir(), "ambit-nopath-"));
+    const empty = tempDir("ambit-nopath-");
     assert.throws(
       () => withUid(0, () => assertCanRun({ searchPath: [empty] })),
       (e: unknown) =>

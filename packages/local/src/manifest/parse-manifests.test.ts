@@ -1,11 +1,22 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { LocalError } from "../local-error.js";
 import type { DeploymentObject, ServiceObject } from "./manifest-types.js";
 import { loadManifests, parseManifestText } from "./parse-manifests.js";
+
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const DEPLOY = `
 apiVersion: apps/v1
@@ -174,7 +185,7 @@ metadata: {name: x, labels: {istio.io/dataplane-mode: ambient}}
 
 describe("loadManifests", () => {
   it("reads directories (sorted *.yaml) and rejects missing paths and cross-file duplicates", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-manifests-"));
+    const dir = tempDir("ambit-manifests-");
     writeFileSync(join(dir, "b.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
     writeFileSync(join(dir, "a.yml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
     writeFileSync(join(dir, "notes.txt"), "ignored");

@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { parseManifestText } from "../manifest/parse-manifests.js";
 import { clusterLayout, podHostVeth, podNetnsName } from "../plan/cluster-layout.js";
 import { desiredPods, type PodRecord, planPods } from "../plan/pod-plan.js";
 import { planServices } from "../plan/service-plan.js";
 import { namespaceLabels, renderConfigDir, renderNodePods, syncConfigDir } from "./publish.js";
+
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const layout = clusterLayout("t1", 2);
 const objects = parseManifestText(
@@ -88,7 +99,7 @@ describe("renderConfigDir", () => {
 
 describe("syncConfigDir", () => {
   it("writes changed files, removes stale ones, and reports no-ops", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-cfg-"));
+    const dir = tempDir("ambit-cfg-");
     writeFileSync(join(dir, "stale.yaml"), "x: 1\n");
     const files = renderConfigDir(objects, pods, services, layout);
     assert.equal(syncConfigDir(dir, files), true);

@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { listPidRecords, recordAlive } from "./pid-records.js";
 import { Supervisor } from "./supervisor.js";
+
+const temps: string[] = [];
+/** A temp dir removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +39,7 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
 
 describe("Supervisor", () => {
   it("restarts a crashing process with exponentially growing delays", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-sup-"));
+    const dir = tempDir("ambit-sup-");
     const log = join(dir, "crash.log");
     const events: string[] = [];
     const sup = new Supervisor(join(dir, "pids"), (_n, ev) => events.push(ev));
@@ -73,7 +84,7 @@ describe("Supervisor", () => {
   });
 
   it("records pids, and stop ends the whole process group and removes the record", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-sup-"));
+    const dir = tempDir("ambit-sup-");
     const pidsDir = join(dir, "pids");
     const grandchild = join(dir, "gc.pid");
     const sup = new Supervisor(pidsDir);
@@ -97,7 +108,7 @@ describe("Supervisor", () => {
   });
 
   it("does not restart with restart=never and reports the exit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-sup-"));
+    const dir = tempDir("ambit-sup-");
     const sup = new Supervisor(join(dir, "pids"));
     sup.ensure({
       name: "once",
@@ -113,7 +124,7 @@ describe("Supervisor", () => {
   });
 
   it("reports a command that cannot be executed as a failed run", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ambit-sup-"));
+    const dir = tempDir("ambit-sup-");
     const sup = new Supervisor(join(dir, "pids"));
     sup.ensure({
       name: "missing",
