@@ -3,7 +3,7 @@
 // condition). Tiers: *.test.ts are table/golden/socket tests; *.ns.test.ts need root and real network
 // namespaces (CI runs as root, so they always run there). Without root the namespaced tier is skipped
 // LOUDLY, never silently. Usage: node scripts/run-tests.mjs [--tier unit|ns|all] [filter...]
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -63,9 +63,52 @@ if (tc.status !== 0) {
   process.exit(tc.status ?? 1);
 }
 
-const res = spawnSync(
-  process.execPath,
-  ["--conditions=source", "--import", "tsx", "--test", "--test-timeout=300000", ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, AMBIT_LOG: process.env.AMBIT_LOG ?? "warn" } },
+// Two phases: socket/unit tests run 3 files at a time (they mostly wait on I/O and timers); the
+// namespaced tier runs one file at a time because each file builds a cluster of real processes.
+// A plain "N passed, N failed" line closes the run with the totals of both phases.
+const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+async function runPhase(phaseFiles, concurrency) {
+  if (phaseFiles.length === 0) return 0;
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      "--test",
+      "--test-reporter=tap",
+      `--test-concurrency=${concurrency}`,
+      "--test-timeout=300000",
+      ...phaseFiles,
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, AMBIT_LOG: process.env.AMBIT_LOG ?? "warn" },
+    },
+  );
+  // Stream the TAP output and keep only its tail, where the summary lines are.
+  let tail = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  const status = await new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  for (const key of Object.keys(totals)) {
+    const m = new RegExp(`^# ${key} (\\d+)$`, "m").exec(tail);
+    if (m) totals[key] += Number(m[1]);
+  }
+  return status;
+}
+const unitStatus = await runPhase(
+  files.filter((f) => !f.endsWith(".ns.test.ts")),
+  3,
 );
-process.exit(res.status ?? 1);
+const nsStatus = await runPhase(
+  files.filter((f) => f.endsWith(".ns.test.ts")),
+  1,
+);
+const failed = totals.fail + totals.cancelled;
+console.log(`\ntests: ${totals.pass + failed} run, ${totals.cancelled} cancelled, ${totals.skipped} skipped`);
+console.log(`${totals.pass} passed, ${failed} failed`);
+process.exit(unitStatus !== 0 || nsStatus !== 0 ? 1 : 0);
