@@ -90,6 +90,8 @@ export interface BenchPlan {
   readonly maxRpsConns: number;
   readonly connSeconds: number;
   readonly connConcurrency: number;
+  /** Longest wait for a path to drain after a saturated rate (see `settle` in measure.ts). */
+  readonly settleMaxMs: number;
 }
 
 /** The plan for these options (quick: < 2 min for four paths on 2 cores; full: < 15 min for six). */
@@ -99,6 +101,7 @@ export function benchPlan(o: Pick<BenchOptions, "quick" | "reps">): BenchPlan {
     ? {
         ...base,
         mode: "quick",
+        settleMaxMs: 2000,
         reps: o.reps ?? 3,
         iperfSeconds: 2,
         rateSeconds: 1,
@@ -109,6 +112,7 @@ export function benchPlan(o: Pick<BenchOptions, "quick" | "reps">): BenchPlan {
     : {
         ...base,
         mode: "full",
+        settleMaxMs: 5000,
         reps: o.reps ?? 5,
         iperfSeconds: 5,
         rateSeconds: 4,

@@ -84,10 +84,10 @@ async function measureRate(
 /**
  * After a saturated run a path can still be draining its backlog (queued streams, socket buffers);
  * the next scenario would then measure the backlog. Wait until a single connection gets quick
- * answers again (or 10 s pass).
+ * answers again, for at most `plan.settleMaxMs`.
  */
 async function settle(env: MeasureEnv, http: Endpoint): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + env.plan.settleMaxMs;
   while (Date.now() < deadline) {
     const r = await env.loadgen.run(
       { mode: "closed", target: { ...http, path: "/1k" }, conns: 1, durationMs: 200, warmupMs: 0 },
