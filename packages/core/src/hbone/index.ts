@@ -15,7 +15,7 @@ export {
 export type { KeepaliveOptions } from "./keepalive.js";
 export { startKeepalive } from "./keepalive.js";
 export type { PipeOutcome, PipeResult } from "./pipe.js";
-export { abortSocket, pipeSocketStream } from "./pipe.js";
+export { abortSocket, FORWARD_HIGH_WATER, forward, pipeSocketStream } from "./pipe.js";
 export type { HbonePoolKey, HbonePoolOptions, HboneStreamRequest, PooledConnectionInfo } from "./pool.js";
 export { HbonePool, poolKeyString } from "./pool.js";
 export type { HboneRequest, HboneServerContext, HboneServerOptions, HboneServerStats } from "./server.js";

@@ -1,4 +1,5 @@
 import type net from "node:net";
+import { forward } from "@ambit/core";
 
 /** Result of a TCP↔TCP copy: `received` = downstream→upstream bytes, `sent` = upstream→downstream. */
 export interface SocketPipeResult {
@@ -42,7 +43,8 @@ export function pipeSockets(down: net.Socket, up: net.Socket): Promise<SocketPip
       finish(down);
       onClose();
     });
-    down.pipe(up);
-    up.pipe(down);
+    // Batched writes, 256 KiB of backpressure slack (see `forward`), FIN follows FIN.
+    forward(down, up);
+    forward(up, down);
   });
 }
