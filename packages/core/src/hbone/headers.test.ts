@@ -56,6 +56,10 @@ describe("hbone headers", () => {
     const a = newTraceparent();
     assert.match(a, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     assert.notEqual(a, newTraceparent());
+    // Ids come from a pooled random buffer: stay unique and well formed across refills.
+    const many = new Set(Array.from({ length: 1000 }, () => newTraceparent()));
+    assert.equal(many.size, 1000);
+    for (const t of many) assert.equal(parseTraceparent(t), t);
     assert.equal(parseTraceparent(a), a);
     assert.equal(parseTraceparent("00-zz-1-00"), undefined);
     assert.equal(parseTraceparent(undefined), undefined);

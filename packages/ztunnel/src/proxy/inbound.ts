@@ -5,7 +5,6 @@ import { canonicalIp, clientAddr, formatSocketAddress } from "@ambit/api";
 import {
   abortSocket,
   createLogger,
-  formatBaggage,
   type HboneRequest,
   newTraceparent,
   parseTraceparent,
@@ -16,6 +15,7 @@ import { authorizeInbound, buildInboundRequest } from "./inbound-request.js";
 import { pipeSockets } from "./pipe-sockets.js";
 import { ProxyError } from "./proxy-error.js";
 import type { InboundResult, LocalInboundRequest, PodContext, ProxyInputs } from "./proxy-inputs.js";
+import { workloadBaggage } from "./workload-baggage.js";
 
 const log = createLogger("proxy.inbound");
 
@@ -131,17 +131,7 @@ export function hboneInboundHandler(inputs: ProxyInputs, pc: PodContext): (req: 
         return;
       }
       inputs.telemetry.opened(rec);
-      const w = r.authz.pod;
-      const stream = req.accept({
-        baggage: formatBaggage({
-          clusterName: w.clusterId,
-          namespace: w.namespace,
-          workloadType: w.workloadType,
-          workloadName: w.workloadName,
-          serviceName: w.canonicalName,
-          serviceVersion: w.canonicalRevision,
-        }),
-      });
+      const stream = req.accept({ baggage: workloadBaggage(r.authz.pod, false) });
       let killed: ProxyError | undefined;
       const untrack = track(inputs, rec, r, (e) => {
         killed = e;

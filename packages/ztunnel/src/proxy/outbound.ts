@@ -5,7 +5,6 @@ import {
   abortSocket,
   connectHeaders,
   createLogger,
-  formatBaggage,
   formatForwarded,
   type HbonePool,
   newTraceparent,
@@ -17,6 +16,7 @@ import { buildOutboundRequest, type OutboundRequest } from "./outbound-request.j
 import { pipeSockets } from "./pipe-sockets.js";
 import { ProxyError } from "./proxy-error.js";
 import type { PodContext, ProxyInputs } from "./proxy-inputs.js";
+import { workloadBaggage } from "./workload-baggage.js";
 
 const log = createLogger("proxy.outbound");
 
@@ -142,16 +142,7 @@ async function execute(
       headers: connectHeaders({
         authority: plan.hboneTarget,
         forwarded: formatForwarded(client, plan.service?.hostname),
-        baggage: formatBaggage({
-          clusterName: source.clusterId,
-          namespace: source.namespace,
-          workloadType: source.workloadType,
-          workloadName: source.workloadName,
-          serviceName: source.canonicalName,
-          serviceVersion: source.canonicalRevision,
-          region: source.locality.region,
-          zone: source.locality.zone,
-        }),
+        baggage: workloadBaggage(source, true),
         traceparent: id,
       }),
     });
