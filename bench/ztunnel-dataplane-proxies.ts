@@ -6,9 +6,10 @@
  * own cost (both nodes' proxies together: node A's outbound and node B's inbound).
  *
  * IPC (JSON messages): `{cmd:"target", port}` sets where captured connections "were going";
- * `{cmd:"usage", gc?}` answers `{cpu, mem, tracked}`; `{cmd:"stop"}` exits.
+ * `{cmd:"usage", gc?, snapshot?}` (optionally writing a heap snapshot there) answers `{cpu, mem, tracked}`; `{cmd:"stop"}` exits.
  */
 import type tls from "node:tls";
+import { writeHeapSnapshot } from "node:v8";
 import type { Identity, SocketAddress, Workload } from "@ambit/api";
 import { formatIdentity, makeIdentity, Ports, socketAddress } from "@ambit/api";
 import { createHboneSecureContext } from "@ambit/core";
@@ -32,7 +33,7 @@ export const SERVER_IP = "127.0.0.1";
 /** Messages the parent sends. */
 export type ProxyCommand =
   | { readonly cmd: "target"; readonly port: number }
-  | { readonly cmd: "usage"; readonly gc?: boolean }
+  | { readonly cmd: "usage"; readonly gc?: boolean; readonly snapshot?: string }
   | { readonly cmd: "stop" };
 
 /** Answers to the parent. */
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
     if (m.cmd === "target") target = socketAddress(SERVER_IP, m.port);
     else if (m.cmd === "usage") {
       if (m.gc) for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
+      if (m.snapshot) writeHeapSnapshot(m.snapshot);
       send({ t: "usage", cpu: process.cpuUsage(), mem: process.memoryUsage(), tracked: connections.size });
     } else if (m.cmd === "stop") {
       void Promise.all([client.stop(100), server.stop(100)]).finally(() => process.exit(0));

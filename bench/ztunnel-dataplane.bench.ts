@@ -6,7 +6,7 @@
  *
  *   node --conditions=source --import tsx bench/ztunnel-dataplane.bench.ts [--reps 3]
  *        [--only tput,lat,conn,mem] [--mib 512] [--seconds 5] [--rps 1000] [--conns 4]
- *        [--idle 1000] [--same-node] [--profile DIR] [--json out.json]
+ *        [--idle 1000] [--same-node] [--profile DIR] [--snapshot idle.heapsnapshot] [--json out.json]
  *
  * Phases: `tput` one stream one way (MiB/s), direct and through the mesh; `lat` request/response
  * of `--size` bytes at a fixed total rate over `--conns` connections (p50/p90/p99 direct and
@@ -41,6 +41,7 @@ const { values: o } = parseArgs({
     idle: { type: "string", default: "1000" },
     "same-node": { type: "boolean", default: false },
     profile: { type: "string" },
+    snapshot: { type: "string" },
     json: { type: "string" },
   },
 });
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
         socks.push(...batch);
       }
       await new Promise((r) => setTimeout(r, 500));
-      const u1 = await px.ask({ cmd: "usage", gc: true });
+      const u1 = await px.ask({ cmd: "usage", gc: true, ...(o.snapshot ? { snapshot: o.snapshot } : {}) });
       if (u0 && u1) {
         add("idle_rss_KB_per_conn", (u1.mem.rss - u0.mem.rss) / 1024 / n);
         add("idle_heap_KB_per_conn", (u1.mem.heapUsed - u0.mem.heapUsed) / 1024 / n);
