@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { WaypointError } from "../waypoint-error.js";
+import type { Layer } from "./types.js";
+
+/**
+ * Route `retry` + `timeouts.backendRequest`: each attempt gets its own backend timeout; a
+ * response whose status is in `codes`, a connect failure or a backend timeout is retried up to
+ * `attempts` more times with `backoffMs` between tries (doubling, Envoy-style, capped at 10×).
+ * The last failure is returned as is (flag `URX` when retries ran out). Only a buffered body can
+ * be re-sent, so a streaming body is never retried.
+ */
+export const withRetry: Layer = (next) => async (req, ctx) => {
+  const retry = ctx.route.retry;
+  const perTry = ctx.route.backendTimeoutMs;
+  const retries = retry && Buffer.isBuffer(req.body) ? retry.attempts : 0;
+  for (let attempt = 0; ; attempt++) {
+    ctx.notes.attempts = attempt + 1;
+    const ac = new AbortController();
+    const onAbort = () => ac.abort(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const timer =
+      perTry > 0
+        ? setTimeout(
+            () =>
+              ac.abort(new WaypointError("upstream_timeout", `backend request timeout after ${perTry} ms`)),
+            perTry,
+          )
+        : undefined;
+    const last = attempt >= retries;
+    try {
+      const res = await next(req, { ...ctx, signal: ac.signal });
+      if (last || !retry?.codes.has(res.status)) {
+        if (last && attempt > 0 && retry?.codes.has(res.status)) ctx.notes.flags.push("URX");
+        return res;
+      }
+      res.discard?.();
+    } catch (e) {
+      const err =
+        ac.signal.aborted && !ctx.signal.aborted
+          ? WaypointError.from(ac.signal.reason)
+          : WaypointError.from(e);
+      if (last || ctx.signal.aborted || !err.retriable) {
+        if (last && attempt > 0) ctx.notes.flags.push("URX");
+        throw err;
+      }
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
+    const backoff = Math.min((retry?.backoffMs ?? 25) * 2 ** attempt, (retry?.backoffMs ?? 25) * 10);
+    try {
+      await sleep(backoff, undefined, { signal: ctx.signal });
+    } catch {
+      throw WaypointError.from(ctx.signal.reason);
+    }
+  }
+};

@@ -1,0 +1,61 @@
+import type http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import type tls from "node:tls";
+import type { Identity } from "@ambit/api";
+import { parseIdentity, socketAddress } from "@ambit/api";
+import { connectHeaders, createLogger, formatForwarded, type HbonePool } from "@ambit/core";
+import { pickEndpoint, type Random } from "../route/pick.js";
+import type { TunnelInfo } from "./request-pipeline.js";
+
+const log = createLogger("waypoint.l4");
+
+export interface OpaqueDeps {
+  readonly pool: HbonePool;
+  secureContext(): tls.SecureContext;
+  readonly identity: Identity;
+  readonly hbonePort: number;
+  readonly rand: Random;
+}
+
+/**
+ * Non-HTTP traffic inside a tunnel: pick an endpoint of the addressed service and copy bytes both
+ * ways between the two CONNECT streams, with half-close (END_STREAM on one side ends the other's
+ * write side). No L7 policy applies; L4 policy stays with the destination ztunnel.
+ */
+export async function proxyOpaque(down: Duplex, t: TunnelInfo, deps: OpaqueDeps): Promise<void> {
+  const backend = t.state.backends.get(t.listener.hostname);
+  const ep = backend && pickEndpoint(backend, t.servicePort, deps.rand);
+  if (!ep) {
+    log.info("l4: no endpoint", { service: t.listener.hostname, port: t.servicePort });
+    down.destroy();
+    return;
+  }
+  let up: http2.ClientHttp2Stream;
+  try {
+    up = await deps.pool.connect({
+      sourceIdentity: deps.identity,
+      destinationIdentities: [parseIdentity(ep.endpoint.identity)],
+      nextHop: socketAddress(ep.endpoint.address, deps.hbonePort),
+      sourceIp: undefined,
+      secureContext: deps.secureContext(),
+      headers: connectHeaders({
+        authority: `${ep.endpoint.address.includes(":") ? `[${ep.endpoint.address}]` : ep.endpoint.address}:${ep.targetPort}`,
+        forwarded: formatForwarded(t.peer, t.listener.hostname),
+      }),
+    });
+  } catch (e) {
+    log.info("l4: upstream connect failed", { error: e });
+    down.destroy();
+    return;
+  }
+  up.on("error", () => down.destroy());
+  down.on("error", () => up.destroy());
+  up.once("close", () => {
+    if (!down.writableEnded) down.end();
+  });
+  down.once("close", () => {
+    if (!up.destroyed) up.close();
+  });
+  down.pipe(up);
+  up.pipe(down);
+}

@@ -1,0 +1,87 @@
+import { formatIdentity } from "@ambit/api";
+import type { L7Request } from "../filter/types.js";
+import type { PipelineResult, TunnelInfo } from "../listener/request-pipeline.js";
+import type { AccessLogSink } from "./access-log.js";
+import type { RequestLabels, WaypointMetrics } from "./metrics.js";
+
+/** Everything known when a request finished. */
+export interface FinishedRequest {
+  readonly req: L7Request;
+  readonly tunnel: TunnelInfo | undefined;
+  readonly status: number;
+  readonly result: PipelineResult | undefined;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  /** Set when the waypoint answered before routing (bad request). */
+  readonly reason?: string;
+}
+
+const u = (v: string | undefined) => (v === undefined || v === "" ? "unknown" : v);
+
+/** Istio's label values for one request (reporter `waypoint`, as Istio's waypoints report). */
+export function requestLabels(f: FinishedRequest): RequestLabels {
+  const t = f.tunnel;
+  const notes = f.result?.notes;
+  const svc = notes?.upstreamService ?? t?.listener.hostname;
+  const backend = svc ? t?.state.backends.get(svc) : undefined;
+  const ep = backend?.endpoints.find((e) =>
+    notes?.upstream?.startsWith(e.address.includes(":") ? `[${e.address}]` : `${e.address}:`),
+  );
+  const grpc = String(f.req.headers["content-type"] ?? "").startsWith("application/grpc");
+  const grpcStatus =
+    f.result?.response.trailers?.()?.["grpc-status"] ?? f.result?.response.headers["grpc-status"];
+  return {
+    reporter: "waypoint",
+    source_workload: "unknown",
+    source_workload_namespace: u(t?.peerIdentity.namespace),
+    source_principal: t ? formatIdentity(t.peerIdentity) : "unknown",
+    source_app: "unknown",
+    source_version: "unknown",
+    destination_workload: u(ep?.workload.split("/")[1]),
+    destination_workload_namespace: u(ep?.workload.split("/")[0]),
+    destination_principal: u(ep?.identity),
+    destination_app: u(ep?.app),
+    destination_version: u(ep?.version),
+    destination_service: u(svc),
+    destination_service_name: u(backend?.name ?? t?.listener.name),
+    destination_service_namespace: u(backend?.namespace ?? t?.listener.namespace),
+    request_protocol: grpc ? "grpc" : "http",
+    response_code: String(f.status),
+    grpc_response_status: grpc && grpcStatus !== undefined ? String(grpcStatus) : "",
+    response_flags: notes && notes.flags.length > 0 ? notes.flags.join(",") : "-",
+    connection_security_policy: "mutual_tls",
+  };
+}
+
+/** Record metrics and write the access-log line for one request. */
+export function reportRequest(
+  metrics: WaypointMetrics | undefined,
+  sink: AccessLogSink | undefined,
+  f: FinishedRequest,
+): void {
+  const labels = requestLabels(f);
+  const duration = f.endMs - f.startMs;
+  metrics?.record(labels, duration, f.requestBytes, f.responseBytes);
+  const notes = f.result?.notes;
+  sink?.({
+    start_time: new Date(f.startMs).toISOString(),
+    duration_ms: Math.round(duration * 1000) / 1000,
+    protocol: f.req.protocol === "http2" ? "HTTP/2" : "HTTP/1.1",
+    method: f.req.method,
+    path: f.req.path + f.req.search,
+    authority: f.req.authority,
+    response_code: f.status,
+    response_flags: labels.response_flags,
+    route: f.result?.route?.name ?? "-",
+    upstream: notes?.upstream ?? "-",
+    upstream_service: notes?.upstreamService ?? "-",
+    reason: f.reason ?? notes?.reason ?? "-",
+    attempts: notes?.attempts ?? 0,
+    bytes_received: f.requestBytes,
+    bytes_sent: f.responseBytes,
+    source_principal: labels.source_principal,
+    destination_service: labels.destination_service,
+  });
+}

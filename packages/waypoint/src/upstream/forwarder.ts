@@ -1,0 +1,82 @@
+import type http2 from "node:http2";
+import type tls from "node:tls";
+import type { Identity } from "@ambit/api";
+import { parseIdentity, socketAddress } from "@ambit/api";
+import type { HbonePool } from "@ambit/core";
+import { connectHeaders, formatForwarded } from "@ambit/core";
+import type { WeightedBackend } from "../config/types.js";
+import { applyHeaderModifier } from "../filter/header-modifier.js";
+import type { Handler } from "../filter/types.js";
+import { pickEndpoint, pickWeighted } from "../route/pick.js";
+import { WaypointError } from "../waypoint-error.js";
+import { http1Exchange, http2Exchange } from "./http-upstream.js";
+
+/** What the forwarder needs to originate HBONE as the waypoint. */
+export interface ForwarderOptions {
+  readonly pool: HbonePool;
+  /** The waypoint's own certificate (client side of the upstream mTLS). */
+  secureContext(): tls.SecureContext;
+  readonly identity: Identity;
+  /** HBONE port of endpoints (15008; tests point it elsewhere through the pool's dialer). */
+  readonly hbonePort: number;
+}
+
+/**
+ * The innermost handler (endpoint level): choose a weighted backend (or the fixed `target`, for
+ * mirrors), pick one of its endpoints, open `CONNECT endpointIP:targetPort` through the HBONE
+ * pool expecting the endpoint's identity, and run the HTTP exchange in the request's own version.
+ */
+export function createForwarder(
+  opts: ForwarderOptions,
+  target?: { hostname: string; port: number },
+): Handler {
+  return async (req, ctx) => {
+    let chosen: WeightedBackend | undefined = target && {
+      ...target,
+      weight: 1,
+      requestHeaders: undefined,
+      responseHeaders: undefined,
+    };
+    chosen ??= pickWeighted(ctx.route.backends, ctx.rand);
+    if (!chosen) throw new WaypointError("no_backend", `no backend with weight on route ${ctx.route.name}`);
+    const backend = ctx.state.backends.get(chosen.hostname);
+    if (!target) ctx.notes.upstreamService = chosen.hostname;
+    if (!backend)
+      throw new WaypointError("no_healthy_upstream", `unknown backend service ${chosen.hostname}`);
+    const port = chosen.port || ctx.servicePort;
+    const ep = pickEndpoint(backend, port, ctx.rand);
+    if (!ep)
+      throw new WaypointError("no_healthy_upstream", `no healthy endpoint for ${chosen.hostname}:${port}`);
+    const authority = `${ep.endpoint.address.includes(":") ? `[${ep.endpoint.address}]` : ep.endpoint.address}:${ep.targetPort}`;
+    if (!target) ctx.notes.upstream = authority;
+    let tunnel: http2.ClientHttp2Stream;
+    try {
+      tunnel = await opts.pool.connect({
+        sourceIdentity: opts.identity,
+        destinationIdentities: [parseIdentity(ep.endpoint.identity)],
+        nextHop: socketAddress(ep.endpoint.address, opts.hbonePort),
+        sourceIp: undefined,
+        secureContext: opts.secureContext(),
+        headers: connectHeaders({
+          authority,
+          forwarded: formatForwarded(ctx.peer, chosen.hostname),
+        }),
+      });
+    } catch (e) {
+      throw new WaypointError(
+        "upstream_connect_failed",
+        `upstream connect to ${authority} failed: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    if (ctx.signal.aborted) {
+      tunnel.destroy();
+      throw WaypointError.from(ctx.signal.reason);
+    }
+    const out = { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) };
+    const res = await (req.protocol === "http2" ? http2Exchange : http1Exchange)(tunnel, out, ctx.signal);
+    return chosen.responseHeaders
+      ? { ...res, headers: applyHeaderModifier(res.headers, chosen.responseHeaders) }
+      : res;
+  };
+}
