@@ -39,6 +39,7 @@ const { values: o } = parseArgs({
     conns: { type: "string", default: "4" },
     size: { type: "string", default: "1024" },
     idle: { type: "string", default: "1000" },
+    "conn-inflight": { type: "string", default: "16" },
     "same-node": { type: "boolean", default: false },
     profile: { type: "string" },
     snapshot: { type: "string" },
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
     if (phases.has("conn")) {
       await px.ask({ cmd: "target", port: portOf(apps.echo) });
       const u0 = await px.ask({ cmd: "usage" });
-      const r = await newConnections(mesh, secs, 16);
+      const r = await newConnections(mesh, secs, Number(o["conn-inflight"]));
       const u1 = await px.ask({ cmd: "usage" });
       add("newconn_mesh_per_s", r.perSec);
       add("newconn_failed", r.failed);
