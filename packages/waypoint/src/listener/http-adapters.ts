@@ -52,7 +52,10 @@ export function countBytes(src: Readable): { stream: Readable; bytes(): number }
       cb(null, chunk);
     },
   });
-  src.once("error", (e) => t.destroy(e));
+  // A client that goes away mid-body errors `src` ("aborted"); end the copy quietly: the
+  // upstream exchange sees the truncated body and the request is logged as aborted.
+  src.on("error", () => t.destroy());
+  t.on("error", () => {});
   src.pipe(t);
   return { stream: t, bytes: () => n };
 }

@@ -164,6 +164,8 @@ export class WaypointServer {
   }
 
   private async onHttp1(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    req.on("error", noop);
+    res.on("error", noop);
     const info = this.tunnels.get(req.socket);
     const start = performance.now();
     const startWall = Date.now();

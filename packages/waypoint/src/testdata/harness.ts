@@ -227,6 +227,7 @@ export function http1Via(
         });
         req.on("error", reject);
         req.once("response", (res) => {
+          res.on("error", reject);
           let body = "";
           res.on("data", (c) => {
             body += c;
