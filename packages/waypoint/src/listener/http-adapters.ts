@@ -141,6 +141,18 @@ export function writeHttp2(stream: http2.ServerHttp2Stream, r: L7Response): Prom
     let bytes = 0;
     stream.once("close", () => resolve(bytes));
     if (stream.destroyed || stream.closed) return;
+    if (r.body === undefined) {
+      // Headers-only (a gRPC trailers-only status): END_STREAM on the HEADERS frame itself.
+      try {
+        stream.respond(
+          { ...(r.headers as http2.OutgoingHttpHeaders), ":status": r.status },
+          { endStream: true },
+        );
+      } catch {
+        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      }
+      return;
+    }
     stream.once("wantTrailers", () => {
       const t = r.trailers?.();
       if (t && Object.keys(t).length > 0) stream.sendTrailers(t);

@@ -136,15 +136,17 @@ export function http2Exchange(tunnel: Duplex, req: L7Request, signal: AbortSigna
     s.on("trailers", (t) => {
       trailers = cleanHeaders(t) as Record<string, string>;
     });
-    s.once("response", (h) => {
+    s.once("response", (h, flags) => {
       settled = true;
+      // Trailers-only answer (gRPC errors): END_STREAM on the headers, no body, no trailers.
+      const headersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       signal.removeEventListener("abort", onAbort);
       s.off("error", fail);
       s.on("error", noop);
       resolve({
         status: Number(h[":status"] ?? 502),
         headers: cleanHeaders(h),
-        body: s,
+        body: headersOnly ? undefined : s,
         trailers: () => trailers,
         discard: () => {
           s.close(http2.constants.NGHTTP2_CANCEL);
