@@ -21,6 +21,8 @@ export type {
   ServingCertificateOptions,
 } from "./ca/index.js";
 export { CaError, CertificateAuthority, caServiceDefinition, createCaService } from "./ca/index.js";
+export type { GatewayCondition, WaypointStatus } from "./controller/waypoint-status.js";
+export { waypointStatus } from "./controller/waypoint-status.js";
 export type { MeshConfig } from "./model/mesh-config.js";
 export { DEFAULT_MESH_CONFIG, meshConfig } from "./model/mesh-config.js";
 export type { BuildSnapshotOptions, ConfigSnapshot } from "./model/snapshot.js";
@@ -63,6 +65,19 @@ export {
 } from "./translate/authorization-generator.js";
 export { GENERATORS, generateResources } from "./translate/generators.js";
 export { STATIC_STRICT_POLICY } from "./translate/peer-authentication.js";
+export type { WaypointFor, WaypointRef } from "./translate/waypoint-binding.js";
+export {
+  isWaypointGateway,
+  servedServices,
+  serviceWaypointRef,
+  USE_WAYPOINT_LABEL,
+  USE_WAYPOINT_NAMESPACE_LABEL,
+  WAYPOINT_FOR_LABEL,
+  WAYPOINT_GATEWAY_CLASS,
+  waypointFor,
+} from "./translate/waypoint-binding.js";
+export type { WaypointTranslation } from "./translate/waypoint-generator.js";
+export { translateWaypoint, WAYPOINT_TYPE_URL, waypointGenerator } from "./translate/waypoint-generator.js";
 export { podUid } from "./translate/workload.js";
 export type {
   ServiceRegistry,
