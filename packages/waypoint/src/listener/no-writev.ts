@@ -12,7 +12,11 @@ import { Duplex } from "node:stream";
 export function jsDuplex(inner: Duplex, head?: Buffer): Duplex {
   // Writing to an Http2Stream the peer already reset made nghttp2 spin (100% CPU) on Node 20:
   // never write or end once the inner stream is gone.
-  const gone = () => inner.destroyed || (inner as Duplex & { closed?: boolean }).closed === true;
+  let dead = false;
+  inner.once("aborted", () => {
+    dead = true;
+  });
+  const gone = () => dead || inner.destroyed || (inner as Duplex & { closed?: boolean }).closed === true;
   const outer = new Duplex({
     allowHalfOpen: true,
     read() {
