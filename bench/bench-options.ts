@@ -19,7 +19,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--paths a,b] [--reps N]
   --paths a,b   only these paths (the baseline "direct" always runs)
   --reps N      repetitions per measurement (medians are reported; default 3 quick / 5 full)
   --out DIR     where JSON and SVG go (default bench/results)
-  --no-install  do not call scripts/setup-system.sh --bench; paths whose tools are missing are skipped`;
+  --no-install  do not call scripts/setup-system.sh --bench; paths whose tools are missing are skipped
+   or: npm run bench -- ca|xds|dataplane [flags]   component benchmarks (CA issuance, xDS fan-out, ztunnel data path)`;
 
 /** Parses argv (without node and script). Unknown flags are errors, not silently ignored. */
 export function parseBenchOptions(argv: readonly string[], defaultOutDir: string): BenchOptions {

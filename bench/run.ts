@@ -3,6 +3,7 @@
  * every path in bench/paths/ on it, prints a markdown table on stdout and writes JSON + an SVG
  * chart under bench/results/. See docs/architecture/benchmarks.md.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,30 @@ import { renderLatencySvg } from "./report/svg-chart.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * Component benchmarks that need no cluster: `npm run bench -- ca|xds|dataplane [their flags]`
+ * (CA issuance rate and time to 100 certificates; xDS full push / one-change fan-out / RSS at
+ * 10k workloads; the ztunnel data path on loopback). Each is its own script so it can be run alone.
+ */
+const SUITES: Record<string, string> = {
+  ca: "ca.bench.ts",
+  xds: "xds.bench.ts",
+  dataplane: "ztunnel-dataplane.bench.ts",
+};
+
+function runSuite(script: string, args: string[]): number {
+  const res = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", join(repoRoot, "bench", script), ...args],
+    { stdio: "inherit" },
+  );
+  return res.status ?? 1;
+}
+
 async function main(): Promise<number> {
+  const [first, ...rest] = process.argv.slice(2);
+  const suite = first !== undefined ? SUITES[first] : undefined;
+  if (suite !== undefined) return runSuite(suite, rest);
   const opts = parseBenchOptions(process.argv.slice(2), join(repoRoot, "bench", "results"));
   if (opts.help) {
     process.stdout.write(`${USAGE}\n`);

@@ -32,7 +32,11 @@ function walk(dir, out) {
   return out;
 }
 
-const all = [...walk(join(root, "packages"), []), ...walk(join(root, "test"), [])].sort();
+const all = [
+  ...walk(join(root, "packages"), []),
+  ...walk(join(root, "test"), []),
+  ...walk(join(root, "bench"), []),
+].sort();
 const isRoot = process.getuid?.() === 0;
 let files = all.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 const ns = files.filter((f) => f.endsWith(".ns.test.ts"));
