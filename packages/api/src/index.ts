@@ -46,6 +46,7 @@ export type {
   WorkloadStatus,
   WorkloadType,
 } from "./model/workload.js";
+export { IMPERSONATED_IDENTITY_KEY, NODE_AUTHORIZATION_HEADER, NODE_NAME_HEADER } from "./node-credential.js";
 export type { NodePodRecord, NodePodsFile } from "./node-pods.js";
 export { DATAPLANE_MODE_LABEL, isPodEnrolled } from "./node-pods.js";
 export type { PortName } from "./ports.js";
@@ -59,4 +60,3 @@ export {
   TPROXY_MARK,
   ZTUNNEL_MARK,
 } from "./ports.js";
-export { IMPERSONATED_IDENTITY_KEY, NODE_AUTHORIZATION_HEADER, NODE_NAME_HEADER } from "./node-credential.js";
