@@ -11,7 +11,15 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Ports } from "@ambit/api";
-import { createLogger, errorMessage, type LogLevel, setLogBase, setLogLevel } from "@ambit/core";
+import {
+  createLogger,
+  errorMessage,
+  type LogLevel,
+  runMain,
+  setLogBase,
+  setLogLevel,
+  stopOnSignals,
+} from "@ambit/core";
 import { type ControlPlaneConfig, startControlPlane } from "./app.js";
 
 const log = createLogger("control-plane.main");
@@ -95,27 +103,7 @@ async function main(): Promise<void> {
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "control-plane" });
   const app = await startControlPlane(cfg);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping", { signal });
-    app.stop(1000).then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error("unclean stop", { error: errorMessage(e) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(log, () => app.stop(1000));
 }
 
-// Only run when executed, not when imported by a test.
-if (process.argv[1] !== undefined && /main\.[jt]s$/.test(process.argv[1])) {
-  main().catch((e: unknown) => {
-    log.error("control plane failed", { error: errorMessage(e) });
-    process.exit(1);
-  });
-}
+runMain(log, "control plane", main);

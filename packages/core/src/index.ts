@@ -41,6 +41,7 @@ export {
 } from "./hbone/index.js";
 export type { Logger, LogLevel, LogSink } from "./logger.js";
 export { createLogger, setLogBase, setLogLevel, setLogSink, setTracers } from "./logger.js";
+export { runMain, stopOnSignals } from "./process-lifecycle.js";
 export type {
   CertificateLike,
   PeerVerification,

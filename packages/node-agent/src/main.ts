@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, errorMessage, setLogBase } from "@ambit/core";
+import { createLogger, errorMessage, runMain, setLogBase, stopOnSignals } from "@ambit/core";
 import { type AgentArgs, parseAgentArgs } from "./agent-args.js";
 import { createLinuxNetnsExec, InpodRedirector } from "./netns/index.js";
 import { NodeAgent } from "./pods/index.js";
@@ -39,24 +39,7 @@ async function main(): Promise<void> {
     podsFile: args.podsFile,
     statusFile: args.statusFile,
   });
-  let stopping = false;
-  const shutdown = (sig: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping; in-pod rules stay in place", { signal: sig });
-    agent.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error("unclean stop", { error: e });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(log, () => agent.stop(), "stopping; in-pod rules stay in place");
 }
 
-main().catch((e: unknown) => {
-  log.error("node agent failed", { error: e });
-  process.exit(1);
-});
+runMain(log, "node agent", main);

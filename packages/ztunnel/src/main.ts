@@ -14,7 +14,15 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Ports } from "@ambit/api";
-import { createLogger, errorMessage, type LogLevel, setLogBase, setLogLevel } from "@ambit/core";
+import {
+  createLogger,
+  errorMessage,
+  type LogLevel,
+  runMain,
+  setLogBase,
+  setLogLevel,
+  stopOnSignals,
+} from "@ambit/core";
 import { startZtunnel, type ZtunnelConfig } from "./app.js";
 
 const log = createLogger("ztunnel.main");
@@ -107,27 +115,7 @@ async function main(): Promise<void> {
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "ztunnel", node: cfg.node });
   const app = await startZtunnel(cfg);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping", { signal });
-    app.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error("unclean stop", { error: errorMessage(e) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(log, () => app.stop());
 }
 
-// Only run when executed, not when imported by a test.
-if (process.argv[1] !== undefined && /main\.[jt]s$/.test(process.argv[1])) {
-  main().catch((e: unknown) => {
-    log.error("ztunnel failed", { error: errorMessage(e) });
-    process.exit(1);
-  });
-}
+runMain(log, "ztunnel", main);
