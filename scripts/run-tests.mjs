@@ -71,6 +71,39 @@ if (tc.status !== 0) {
 // namespaced tier runs one file at a time because each file builds a cluster of real processes.
 // A plain "N passed, N failed" line closes the run with the totals of both phases.
 const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+// Every failing test's YAML diagnostic block (error, expected/actual, location), repeated at the
+// very end of the run: CI systems often keep only the tail of a long log.
+const failures = [];
+function collectFailures(stream) {
+  let buf = "";
+  let current;
+  stream.on("data", (chunk) => {
+    buf += chunk.toString();
+    const lines = buf.split("\n");
+    buf = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /^\s*not ok \d+ - (.*)$/.exec(line);
+      if (m) {
+        current = [m[1]];
+        continue;
+      }
+      if (!current) continue;
+      if (/^\s*\.\.\.\s*$/.test(line)) {
+        // Suites repeat their children's failures as "N subtests failed"; keep only real errors.
+        if (!current.some((l) => /subtests? failed|failureType: 'subtestsFailed'/.test(l)))
+          failures.push(current);
+        current = undefined;
+      } else if (
+        current.length < 40 &&
+        !/^\s*(---|duration_ms:|type: ')|node:internal|primordials|<anonymous>\)?$|runInAsyncScope|SafePromise/.test(
+          line,
+        )
+      ) {
+        current.push(line.trimEnd());
+      }
+    }
+  });
+}
 async function runPhase(phaseFiles, concurrency) {
   if (phaseFiles.length === 0) return 0;
   const child = spawn(
@@ -93,6 +126,7 @@ async function runPhase(phaseFiles, concurrency) {
   );
   // Stream the TAP output and keep only its tail, where the summary lines are.
   let tail = "";
+  collectFailures(child.stdout);
   child.stdout.on("data", (chunk) => {
     process.stdout.write(chunk);
     tail = (tail + chunk.toString()).slice(-4096);
@@ -113,6 +147,13 @@ const nsStatus = await runPhase(
   1,
 );
 const failed = totals.fail + totals.cancelled;
+if (failures.length > 0) {
+  console.log(`\n# failures (${failures.length}), repeated from above:`);
+  for (const [name, ...detail] of failures.slice(0, 12)) {
+    console.log(`\n## ${name}`);
+    for (const l of detail) console.log(l);
+  }
+}
 console.log(`\ntests: ${totals.pass + failed} run, ${totals.cancelled} cancelled, ${totals.skipped} skipped`);
 console.log(`${totals.pass} passed, ${failed} failed`);
 process.exit(unitStatus !== 0 || nsStatus !== 0 ? 1 : 0);

@@ -36,77 +36,78 @@ describe("e2e security: control plane outage under steady load", () => {
     await c?.down();
   });
 
-  it(`no request fails while the control plane is down for ${OUTAGE_S} s; a change after it returns is enforced`, async (t) => {
-    const client = c.pod("client");
-    const server = c.pod("server");
-    const byIp = `http://${server.ip}:${HTTP_PORT}/`;
-    const byVip = `http://${c.vip("server")}/`;
-    assert.deepEqual(await httpGet(client.netns, byIp), {
-      status: 200,
-      body: `from=${client.ip} pod=server`,
-    });
+  it(`no request fails while the control plane is down for ${OUTAGE_S} s; a change after it returns is enforced`, (t) =>
+    c.explain(async () => {
+      const client = c.pod("client");
+      const server = c.pod("server");
+      const byIp = `http://${server.ip}:${HTTP_PORT}/`;
+      const byVip = `http://${c.vip("server")}/`;
+      assert.deepEqual(await httpGet(client.netns, byIp), {
+        status: 200,
+        body: `from=${client.ip} pod=server`,
+      });
 
-    const loopMs = (OUTAGE_S + 10) * 1000; // covers hold (≈2 s) + outage + restart (≈5 s)
-    const loops = [
-      requestLoop(client.netns, byIp, INTERVAL_MS, loopMs),
-      requestLoop(client.netns, byVip, INTERVAL_MS, loopMs),
-    ];
-    await sleep(2000);
-    const release = await c.holdControlPlane();
-    const downAt = Date.now();
-    let released = false;
-    try {
-      // Really down: nothing accepts on the xDS/CA address from a node.
-      const cp = c.status().controlPlane.address;
-      const probe = await httpGet(c.nodeNetns("node-1"), `http://${cp}/`, 2000);
-      assert.ok("error" in probe && /ECONNREFUSED|EHOSTUNREACH/.test(probe.error), JSON.stringify(probe));
-      await sleep(Math.max(0, OUTAGE_S * 1000 - (Date.now() - downAt)));
-      t.diagnostic(`control plane down for ${((Date.now() - downAt) / 1000).toFixed(1)} s`);
-      await release();
-      released = true;
-    } finally {
-      if (!released) await release().catch(() => undefined);
-    }
-    const [ip, vip] = (await Promise.all(loops)) as [LoopSummary, LoopSummary];
-    t.diagnostic(JSON.stringify({ ip, vip }));
-    // Each loop ran through the whole outage, at roughly its pace, without a single failure.
-    const minimum = Math.floor(((OUTAGE_S * 1000) / INTERVAL_MS) * 0.5);
-    for (const [name, s] of [
-      ["by pod IP", ip],
-      ["by VIP", vip],
-    ] as const) {
-      assert.equal(s.failed, 0, `${name}: ${JSON.stringify(s.failures)}`);
-      assert.ok(s.ok >= minimum, `${name}: only ${s.ok} requests (want ≥ ${minimum})`);
-      assert.deepEqual(Object.keys(s.statuses), ["200"]);
-    }
+      const loopMs = (OUTAGE_S + 10) * 1000; // covers hold (≈2 s) + outage + restart (≈5 s)
+      const loops = [
+        requestLoop(client.netns, byIp, INTERVAL_MS, loopMs),
+        requestLoop(client.netns, byVip, INTERVAL_MS, loopMs),
+      ];
+      await sleep(2000);
+      const release = await c.holdControlPlane();
+      const downAt = Date.now();
+      let released = false;
+      try {
+        // Really down: nothing accepts on the xDS/CA address from a node.
+        const cp = c.status().controlPlane.address;
+        const probe = await httpGet(c.nodeNetns("node-1"), `http://${cp}/`, 2000);
+        assert.ok("error" in probe && /ECONNREFUSED|EHOSTUNREACH/.test(probe.error), JSON.stringify(probe));
+        await sleep(Math.max(0, OUTAGE_S * 1000 - (Date.now() - downAt)));
+        t.diagnostic(`control plane down for ${((Date.now() - downAt) / 1000).toFixed(1)} s`);
+        await release();
+        released = true;
+      } finally {
+        if (!released) await release().catch(() => undefined);
+      }
+      const [ip, vip] = (await Promise.all(loops)) as [LoopSummary, LoopSummary];
+      t.diagnostic(JSON.stringify({ ip, vip }));
+      // Each loop ran through the whole outage, at roughly its pace, without a single failure.
+      const minimum = Math.floor(((OUTAGE_S * 1000) / INTERVAL_MS) * 0.5);
+      for (const [name, s] of [
+        ["by pod IP", ip],
+        ["by VIP", vip],
+      ] as const) {
+        assert.equal(s.failed, 0, `${name}: ${JSON.stringify(s.failures)}`);
+        assert.ok(s.ok >= minimum, `${name}: only ${s.ok} requests (want ≥ ${minimum})`);
+        assert.deepEqual(Object.keys(s.statuses), ["200"]);
+      }
 
-    // The control plane is back: a new policy reaches node-2's ztunnel and is enforced.
-    const since = nowIso();
-    const appliedAt = Date.now();
-    await c.apply(
-      authorizationPolicy({
-        name: "deny-after-outage",
-        namespace: "steady",
-        target: "server",
-        action: "DENY",
-        from: { principals: ["cluster.local/ns/steady/sa/client"] },
-      }),
-    );
-    const refused = await waitFor(
-      "the new DENY enforced after the outage",
-      async () => {
-        const r = await httpGet(client.netns, byIp);
-        return "error" in r ? r : undefined;
-      },
-      60_000,
-    );
-    t.diagnostic(`policy enforced ${Date.now() - appliedAt} ms after apply (${refused.error})`);
-    const rec = await c.waitRecord(
-      "node-2",
-      since,
-      (x) => x.direction === "inbound" && x.src_addr.startsWith(`${client.ip}:`) && x.error === "denied",
-    );
-    assert.equal(rec.response_flags, "DENY");
-    assert.match(rec.detail ?? "", /explicitly denied by steady\/deny-after-outage/);
-  });
+      // The control plane is back: a new policy reaches node-2's ztunnel and is enforced.
+      const since = nowIso();
+      const appliedAt = Date.now();
+      await c.apply(
+        authorizationPolicy({
+          name: "deny-after-outage",
+          namespace: "steady",
+          target: "server",
+          action: "DENY",
+          from: { principals: ["cluster.local/ns/steady/sa/client"] },
+        }),
+      );
+      const refused = await waitFor(
+        "the new DENY enforced after the outage",
+        async () => {
+          const r = await httpGet(client.netns, byIp);
+          return "error" in r ? r : undefined;
+        },
+        60_000,
+      );
+      t.diagnostic(`policy enforced ${Date.now() - appliedAt} ms after apply (${refused.error})`);
+      const rec = await c.waitRecord(
+        "node-2",
+        since,
+        (x) => x.direction === "inbound" && x.src_addr.startsWith(`${client.ip}:`) && x.error === "denied",
+      );
+      assert.equal(rec.response_flags, "DENY");
+      assert.match(rec.detail ?? "", /explicitly denied by steady\/deny-after-outage/);
+    }));
 });

@@ -94,145 +94,151 @@ describe("e2e security: mesh traffic, peer authentication, passthrough, encrypti
     });
   }
 
-  it("mesh → non-mesh: passthrough as plain TCP, the server sees the client's pod IP", async () => {
-    const client = c.pod("client");
-    const legacy = c.pod("legacy");
-    const since = nowIso();
-    const res = await httpGet(client.netns, `http://${legacy.ip}:${HTTP_PORT}/`);
-    assert.deepEqual(res, { status: 200, body: `from=${client.ip} pod=legacy` });
-    const out = await c.waitRecord(
-      "node-1",
-      since,
-      (r) => r.direction === "outbound" && r.dst_addr === `${legacy.ip}:${HTTP_PORT}`,
-    );
-    assert.equal(out.mtls, false);
-    assert.equal(out.hbone_next_hop, undefined, "no HBONE for a non-mesh destination");
-    assert.equal(out.error, undefined);
-    assert.ok(out.bytes_sent > 0 && out.bytes_received > 0, JSON.stringify(out));
-    const inbound = (await c.records("node-2")).filter(
-      (r) => r.at >= since && r.src_addr.startsWith(client.ip),
-    );
-    assert.deepEqual(inbound, [], "the non-mesh server's node ztunnel is not involved");
-  });
-
-  it("non-mesh → mesh under PERMISSIVE: accepted as plaintext on 15006, no peer identity", async () => {
-    await c.apply(peerAuthentication("mesh", "PERMISSIVE"));
-    const outsider = c.pod("outsider");
-    const far = c.pod("far");
-    const since = nowIso();
-    const res = await httpGet(outsider.netns, `http://${far.ip}:${HTTP_PORT}/`);
-    assert.deepEqual(res, { status: 200, body: `from=${outsider.ip} pod=far` });
-    const inb = await c.waitRecord(
-      "node-2",
-      since,
-      (r) => r.direction === "inbound_plaintext" && r.src_addr.startsWith(`${outsider.ip}:`),
-    );
-    assert.equal(inb.mtls, false);
-    assert.equal(inb.src_identity, undefined);
-    assert.equal(inb.dst_identity, id("mesh", "far"));
-    assert.equal(inb.error, undefined);
-    assert.ok(inb.bytes_sent >= res.body.length, JSON.stringify(inb));
-  });
-
-  it("non-mesh → mesh under STRICT: refused with a reason; mesh clients still served", async (t) => {
-    await c.apply(peerAuthentication("mesh", "STRICT"));
-    const outsider = c.pod("outsider");
-    const far = c.pod("far");
-    const url = `http://${far.ip}:${HTTP_PORT}/`;
-    const since = nowIso();
-    const refused = await waitFor(
-      "STRICT to reach node-2's ztunnel (plaintext refused)",
-      async () => {
-        const r = await httpGet(outsider.netns, url);
-        return "error" in r ? r : undefined;
-      },
-      15_000,
-    );
-    assert.match(refused.error, /ECONNRESET|socket hang up|EPIPE/);
-    const rec = await c.waitRecord(
-      "node-2",
-      since,
-      (r) => r.direction === "inbound_plaintext" && r.src_addr.startsWith(`${outsider.ip}:`) && !!r.error,
-    );
-    assert.equal(rec.error, "denied");
-    assert.equal(rec.response_flags, "DENY");
-    assert.equal(rec.bytes_sent, 0);
-    assert.match(rec.detail ?? "", /istio_converted_static_strict/, JSON.stringify(rec));
-    t.diagnostic(JSON.stringify(rec));
-    const ok = await httpGet(c.pod("client").netns, url);
-    assert.deepEqual(ok, { status: 200, body: `from=${c.pod("client").ip} pod=far` });
-    await c.remove(keyOf("PeerAuthentication", "mesh", "mtls-mode"));
-    await waitFor(
-      "plaintext accepted again after the PeerAuthentication is deleted",
-      async () => ("status" in (await httpGet(outsider.netns, url)) ? true : undefined),
-      15_000,
-    );
-  });
-
-  it("encryption: the marker never crosses the nodes in clear, TLS 1.3 to :15008 does", async (t) => {
-    const vault = c.pod("vault");
-    const outsider = c.pod("outsider");
-    const legacy = c.pod("legacy");
-    // A paced transfer (1 KiB per 10 ms) of N markers. The proof needs every tunnel byte in the
-    // capture; tcpdump can drop packets on a starved box, so a capture with holes is retried from
-    // the next sender (a sender that never talked to vault: a new HBONE connection and handshake).
-    const N = 1000;
-    for (const [i, sender] of SENDERS.entries()) {
-      const client = c.pod(sender);
-      const meshMarker = `MESH-MARKER-${randomBytes(8).toString("hex")}|`;
-      const plainMarker = `PLAIN-MARKER-${randomBytes(8).toString("hex")}|`;
-      // Two independent captures, on node-1's and on node-2's bridge port: both see every
-      // inter-node packet, and a packet one of them drops is almost never dropped by the other.
-      const pcaps = PORTS.map((dev) => join(c.stateDir, `${dev}-${i}.pcap`));
-      const dumps = await Promise.all(PORTS.map((dev, k) => startTcpdump(c.bridgeNetns(), dev, pcaps[k]!)));
-      let dumpErr = "";
-      try {
-        const mesh = await tcpEcho(client.netns, vault.ip, ECHO_PORT, meshMarker.repeat(N), { chunk: 1024 });
-        assert.deepEqual(mesh, { echoed: meshMarker.length * N, same: true });
-        // Control: the same kind of transfer outside the mesh IS visible, so the capture works.
-        const plain = await tcpEcho(outsider.netns, legacy.ip, ECHO_PORT, plainMarker.repeat(50));
-        assert.deepEqual(plain, { echoed: plainMarker.length * 50, same: true });
-      } finally {
-        dumpErr = (await Promise.all(dumps.map(stopTcpdump))).join(" ").replace(/\n/g, " ");
-      }
-      const files = pcaps.map((f) => readFileSync(f));
-      for (const file of files) {
-        assert.ok(file.includes(plainMarker), `control marker (non-mesh) not in the capture: ${dumpErr}`);
-        assert.ok(!file.includes(meshMarker), "mesh marker found in clear on the inter-node link");
-      }
-      const segs = files.flatMap((f) => readTcpSegments(f));
-      // Every byte of the tunnel, both ways, from the SYN on, was in the capture (no sequence holes),
-      // and there were more of them than the marker transfer itself: it crossed here, encrypted.
-      const tunnel = (up: boolean) =>
-        segs.filter((s) =>
-          up
-            ? s.src === client.ip && s.dst === vault.ip && s.dport === Ports.hbone
-            : s.src === vault.ip && s.sport === Ports.hbone && s.dst === client.ip,
-        );
-      const up = streamCoverage(tunnel(true));
-      const down = streamCoverage(tunnel(false));
-      const flows = `up ${JSON.stringify(up)} down ${JSON.stringify(down)}; ${dumpErr}`;
-      const complete = up.fromSyn && down.fromSyn && up.missing + down.missing === 0;
-      if (!complete && i < SENDERS.length - 1) {
-        t.diagnostic(`capture ${i + 1} incomplete, retrying: ${flows}`);
-        continue;
-      }
-      assert.ok(up.fromSyn && down.fromSyn, `the tunnel's TCP handshake must be in the capture: ${flows}`);
-      assert.equal(up.missing + down.missing, 0, `the capture missed tunnel bytes: ${flows}`);
-      assert.ok(up.span > meshMarker.length * N && down.span > meshMarker.length * N, flows);
-      const direct = segs.filter((s) => s.dst === vault.ip && s.dport === ECHO_PORT);
-      assert.equal(direct.length, 0, "no packet went to the app port across the nodes");
-      const hellos = tunnel(false)
-        .map((s) => parseServerHello(s.payload))
-        .filter((h) => h !== undefined);
-      assert.ok(hellos.length >= 1, "a ServerHello from vault:15008");
-      for (const h of hellos) assert.equal(h.selectedVersion, 0x0304, `TLS 1.3: ${JSON.stringify(h)}`);
-      t.diagnostic(
-        `capture ${i + 1}: ${segs.length} segments, tunnel ${flows}, ServerHello ${JSON.stringify(hellos)}`,
+  it("mesh → non-mesh: passthrough as plain TCP, the server sees the client's pod IP", () =>
+    c.explain(async () => {
+      const client = c.pod("client");
+      const legacy = c.pod("legacy");
+      const since = nowIso();
+      const res = await httpGet(client.netns, `http://${legacy.ip}:${HTTP_PORT}/`);
+      assert.deepEqual(res, { status: 200, body: `from=${client.ip} pod=legacy` });
+      const out = await c.waitRecord(
+        "node-1",
+        since,
+        (r) => r.direction === "outbound" && r.dst_addr === `${legacy.ip}:${HTTP_PORT}`,
       );
-      return;
-    }
-  });
+      assert.equal(out.mtls, false);
+      assert.equal(out.hbone_next_hop, undefined, "no HBONE for a non-mesh destination");
+      assert.equal(out.error, undefined);
+      assert.ok(out.bytes_sent > 0 && out.bytes_received > 0, JSON.stringify(out));
+      const inbound = (await c.records("node-2")).filter(
+        (r) => r.at >= since && r.src_addr.startsWith(client.ip),
+      );
+      assert.deepEqual(inbound, [], "the non-mesh server's node ztunnel is not involved");
+    }));
+
+  it("non-mesh → mesh under PERMISSIVE: accepted as plaintext on 15006, no peer identity", () =>
+    c.explain(async () => {
+      await c.apply(peerAuthentication("mesh", "PERMISSIVE"));
+      const outsider = c.pod("outsider");
+      const far = c.pod("far");
+      const since = nowIso();
+      const res = await httpGet(outsider.netns, `http://${far.ip}:${HTTP_PORT}/`);
+      assert.deepEqual(res, { status: 200, body: `from=${outsider.ip} pod=far` });
+      const inb = await c.waitRecord(
+        "node-2",
+        since,
+        (r) => r.direction === "inbound_plaintext" && r.src_addr.startsWith(`${outsider.ip}:`),
+      );
+      assert.equal(inb.mtls, false);
+      assert.equal(inb.src_identity, undefined);
+      assert.equal(inb.dst_identity, id("mesh", "far"));
+      assert.equal(inb.error, undefined);
+      assert.ok(inb.bytes_sent >= res.body.length, JSON.stringify(inb));
+    }));
+
+  it("non-mesh → mesh under STRICT: refused with a reason; mesh clients still served", (t) =>
+    c.explain(async () => {
+      await c.apply(peerAuthentication("mesh", "STRICT"));
+      const outsider = c.pod("outsider");
+      const far = c.pod("far");
+      const url = `http://${far.ip}:${HTTP_PORT}/`;
+      const since = nowIso();
+      const refused = await waitFor(
+        "STRICT to reach node-2's ztunnel (plaintext refused)",
+        async () => {
+          const r = await httpGet(outsider.netns, url);
+          return "error" in r ? r : undefined;
+        },
+        15_000,
+      );
+      assert.match(refused.error, /ECONNRESET|socket hang up|EPIPE/);
+      const rec = await c.waitRecord(
+        "node-2",
+        since,
+        (r) => r.direction === "inbound_plaintext" && r.src_addr.startsWith(`${outsider.ip}:`) && !!r.error,
+      );
+      assert.equal(rec.error, "denied");
+      assert.equal(rec.response_flags, "DENY");
+      assert.equal(rec.bytes_sent, 0);
+      assert.match(rec.detail ?? "", /istio_converted_static_strict/, JSON.stringify(rec));
+      t.diagnostic(JSON.stringify(rec));
+      const ok = await httpGet(c.pod("client").netns, url);
+      assert.deepEqual(ok, { status: 200, body: `from=${c.pod("client").ip} pod=far` });
+      await c.remove(keyOf("PeerAuthentication", "mesh", "mtls-mode"));
+      await waitFor(
+        "plaintext accepted again after the PeerAuthentication is deleted",
+        async () => ("status" in (await httpGet(outsider.netns, url)) ? true : undefined),
+        15_000,
+      );
+    }));
+
+  it("encryption: the marker never crosses the nodes in clear, TLS 1.3 to :15008 does", (t) =>
+    c.explain(async () => {
+      const vault = c.pod("vault");
+      const outsider = c.pod("outsider");
+      const legacy = c.pod("legacy");
+      // A paced transfer (1 KiB per 10 ms) of N markers. The proof needs every tunnel byte in the
+      // capture; tcpdump can drop packets on a starved box, so a capture with holes is retried from
+      // the next sender (a sender that never talked to vault: a new HBONE connection and handshake).
+      const N = 1000;
+      for (const [i, sender] of SENDERS.entries()) {
+        const client = c.pod(sender);
+        const meshMarker = `MESH-MARKER-${randomBytes(8).toString("hex")}|`;
+        const plainMarker = `PLAIN-MARKER-${randomBytes(8).toString("hex")}|`;
+        // Two independent captures, on node-1's and on node-2's bridge port: both see every
+        // inter-node packet, and a packet one of them drops is almost never dropped by the other.
+        const pcaps = PORTS.map((dev) => join(c.stateDir, `${dev}-${i}.pcap`));
+        const dumps = await Promise.all(PORTS.map((dev, k) => startTcpdump(c.bridgeNetns(), dev, pcaps[k]!)));
+        let dumpErr = "";
+        try {
+          const mesh = await tcpEcho(client.netns, vault.ip, ECHO_PORT, meshMarker.repeat(N), {
+            chunk: 1024,
+          });
+          assert.deepEqual(mesh, { echoed: meshMarker.length * N, same: true });
+          // Control: the same kind of transfer outside the mesh IS visible, so the capture works.
+          const plain = await tcpEcho(outsider.netns, legacy.ip, ECHO_PORT, plainMarker.repeat(50));
+          assert.deepEqual(plain, { echoed: plainMarker.length * 50, same: true });
+        } finally {
+          dumpErr = (await Promise.all(dumps.map(stopTcpdump))).join(" ").replace(/\n/g, " ");
+        }
+        const files = pcaps.map((f) => readFileSync(f));
+        for (const file of files) {
+          assert.ok(file.includes(plainMarker), `control marker (non-mesh) not in the capture: ${dumpErr}`);
+          assert.ok(!file.includes(meshMarker), "mesh marker found in clear on the inter-node link");
+        }
+        const segs = files.flatMap((f) => readTcpSegments(f));
+        // Every byte of the tunnel, both ways, from the SYN on, was in the capture (no sequence holes),
+        // and there were more of them than the marker transfer itself: it crossed here, encrypted.
+        const tunnel = (up: boolean) =>
+          segs.filter((s) =>
+            up
+              ? s.src === client.ip && s.dst === vault.ip && s.dport === Ports.hbone
+              : s.src === vault.ip && s.sport === Ports.hbone && s.dst === client.ip,
+          );
+        const up = streamCoverage(tunnel(true));
+        const down = streamCoverage(tunnel(false));
+        const flows = `up ${JSON.stringify(up)} down ${JSON.stringify(down)}; ${dumpErr}`;
+        const complete = up.fromSyn && down.fromSyn && up.missing + down.missing === 0;
+        if (!complete && i < SENDERS.length - 1) {
+          t.diagnostic(`capture ${i + 1} incomplete, retrying: ${flows}`);
+          continue;
+        }
+        assert.ok(up.fromSyn && down.fromSyn, `the tunnel's TCP handshake must be in the capture: ${flows}`);
+        assert.equal(up.missing + down.missing, 0, `the capture missed tunnel bytes: ${flows}`);
+        assert.ok(up.span > meshMarker.length * N && down.span > meshMarker.length * N, flows);
+        const direct = segs.filter((s) => s.dst === vault.ip && s.dport === ECHO_PORT);
+        assert.equal(direct.length, 0, "no packet went to the app port across the nodes");
+        const hellos = tunnel(false)
+          .map((s) => parseServerHello(s.payload))
+          .filter((h) => h !== undefined);
+        assert.ok(hellos.length >= 1, "a ServerHello from vault:15008");
+        for (const h of hellos) assert.equal(h.selectedVersion, 0x0304, `TLS 1.3: ${JSON.stringify(h)}`);
+        t.diagnostic(
+          `capture ${i + 1}: ${segs.length} segments, tunnel ${flows}, ServerHello ${JSON.stringify(hellos)}`,
+        );
+        return;
+      }
+    }));
 });
 
 /**

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ports } from "@ambit/api";
@@ -86,6 +86,13 @@ export interface MeshCluster {
   ): Promise<AccessRecord>;
   /** Stops the control plane process and keeps it down until the returned function is called. */
   holdControlPlane(): Promise<() => Promise<void>>;
+  /**
+   * The last warn/error lines of every component's log: appended to a failing test's error so
+   * that a CI log, which keeps only the failure, still says what the mesh saw.
+   */
+  diagnose(lines?: number): string;
+  /** Runs `fn`; on failure rethrows with {@link diagnose} appended to the message. */
+  explain<T>(fn: () => Promise<T>): Promise<T>;
   down(): Promise<void>;
 }
 
@@ -203,6 +210,28 @@ export async function startMeshCluster(opts: MeshClusterOptions): Promise<MeshCl
           30_000,
         );
       };
+    },
+    diagnose: (lines = 8) => {
+      const out: string[] = [];
+      for (const comp of status?.components ?? []) {
+        const file = rt.paths.logFile(comp.name);
+        if (!existsSync(file)) continue;
+        const bad = readFileSync(file, "utf8")
+          .split("\n")
+          .filter((l) => /"level":"(warn|error)"|Error|error:/.test(l));
+        if (bad.length === 0) continue;
+        out.push(`--- ${comp.name} (${bad.length} warn/error lines, last ${lines}):`);
+        for (const l of bad.slice(-lines)) out.push(l.length > 400 ? `${l.slice(0, 400)}…` : l);
+      }
+      return out.join("\n");
+    },
+    explain: async (fn) => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof Error) e.message = `${e.message}\n${c.diagnose()}`;
+        throw e;
+      }
     },
     down: async () => {
       await rt.down().catch(() => undefined);
