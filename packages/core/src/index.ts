@@ -39,6 +39,32 @@ export {
   poolKeyString,
   startKeepalive,
 } from "./hbone/index.js";
+export type {
+  BackoffPolicy,
+  CaClientOptions,
+  CertificateErrorCode,
+  CertificateSigner,
+  CertificateState,
+  CertificateStateDump,
+  RotatingSigner,
+  RotatingSignerOptions,
+  SecretManagerOptions,
+  WorkloadCertificate,
+  WorkloadCsr,
+} from "./identity/index.js";
+export {
+  backoffDelay,
+  CaClient,
+  CertificateError,
+  createRotatingSigner,
+  createWorkloadCsr,
+  DEFAULT_BACKOFF,
+  refreshAt,
+  SecretManager,
+  waitForFiles,
+  watchedFileText,
+  workloadCertificateFromChain,
+} from "./identity/index.js";
 export type { Logger, LogLevel, LogSink } from "./logger.js";
 export { createLogger, setLogBase, setLogLevel, setLogSink, setTracers } from "./logger.js";
 export { runMain, stopOnSignals } from "./process-lifecycle.js";

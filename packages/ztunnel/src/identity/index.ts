@@ -1,12 +1,23 @@
-export type { CaClientOptions, CertificateSigner } from "./ca-client.js";
-export { CaClient } from "./ca-client.js";
-export type { CertificateErrorCode } from "./certificate-error.js";
-export { CertificateError } from "./certificate-error.js";
-export type { WorkloadCsr } from "./csr.js";
-export { createWorkloadCsr } from "./csr.js";
-export type { BackoffPolicy } from "./rotation-policy.js";
-export { backoffDelay, DEFAULT_BACKOFF, refreshAt } from "./rotation-policy.js";
-export type { CertificateState, CertificateStateDump, SecretManagerOptions } from "./secret-manager.js";
-export { SecretManager } from "./secret-manager.js";
-export type { WorkloadCertificate } from "./workload-certificate.js";
-export { workloadCertificateFromChain } from "./workload-certificate.js";
+// Certificate fetching lives in @ambit/core (shared with the waypoint); ztunnel keeps this folder
+// as its import point so its other modules do not change.
+export type {
+  BackoffPolicy,
+  CaClientOptions,
+  CertificateErrorCode,
+  CertificateSigner,
+  CertificateState,
+  CertificateStateDump,
+  SecretManagerOptions,
+  WorkloadCertificate,
+  WorkloadCsr,
+} from "@ambit/core";
+export {
+  backoffDelay,
+  CaClient,
+  CertificateError,
+  createWorkloadCsr,
+  DEFAULT_BACKOFF,
+  refreshAt,
+  SecretManager,
+  workloadCertificateFromChain,
+} from "@ambit/core";

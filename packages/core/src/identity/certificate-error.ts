@@ -1,4 +1,4 @@
-import { CodedError } from "@ambit/core";
+import { CodedError } from "../errors.js";
 
 /**
  * Why a workload certificate could not be obtained or used, a closed set:

@@ -8,7 +8,7 @@ import { X509Certificate } from "node:crypto";
 import type { SecureContext } from "node:tls";
 import type { Identity } from "@ambit/api";
 import { formatIdentity } from "@ambit/api";
-import { createHboneSecureContext, uriSansOf } from "@ambit/core";
+import { createHboneSecureContext, uriSansOf } from "../tls/index.js";
 import { CertificateError } from "./certificate-error.js";
 import type { WorkloadCsr } from "./csr.js";
 

@@ -1,5 +1,5 @@
 /**
- * ztunnel's client of `istio.v1.auth.IstioCertificateService/CreateCertificate` (wire-spec §4):
+ * The client of `istio.v1.auth.IstioCertificateService/CreateCertificate` (wire-spec §4):
  * grpc-js over server-authenticated TLS to the control plane, node credential in the metadata,
  * the workload identity in `metadata.ImpersonatedIdentity` as Istio's ztunnel sends it.
  */
@@ -34,7 +34,7 @@ export interface CaClientOptions {
   readonly address: string;
   /** Roots that sign the control plane's serving certificate. */
   readonly rootsPem: string;
-  /** This ztunnel's node. */
+  /** The caller's node (ztunnel's own node; a waypoint's node). */
   readonly node: string;
   /**
    * Its bootstrap token, or a function returning the current one (called per request, so a token

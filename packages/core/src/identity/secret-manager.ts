@@ -7,7 +7,8 @@
  */
 import type { Identity } from "@ambit/api";
 import { formatIdentity } from "@ambit/api";
-import { createLogger, errorMessage } from "@ambit/core";
+import { errorMessage } from "../errors.js";
+import { createLogger } from "../logger.js";
 import type { CertificateSigner } from "./ca-client.js";
 import { CertificateError } from "./certificate-error.js";
 import { createWorkloadCsr } from "./csr.js";

@@ -1,0 +1,15 @@
+export type { CaClientOptions, CertificateSigner } from "./ca-client.js";
+export { CaClient } from "./ca-client.js";
+export type { CertificateErrorCode } from "./certificate-error.js";
+export { CertificateError } from "./certificate-error.js";
+export type { WorkloadCsr } from "./csr.js";
+export { createWorkloadCsr } from "./csr.js";
+export type { RotatingSigner, RotatingSignerOptions } from "./rotating-ca-signer.js";
+export { createRotatingSigner } from "./rotating-ca-signer.js";
+export type { BackoffPolicy } from "./rotation-policy.js";
+export { backoffDelay, DEFAULT_BACKOFF, refreshAt } from "./rotation-policy.js";
+export type { CertificateState, CertificateStateDump, SecretManagerOptions } from "./secret-manager.js";
+export { SecretManager } from "./secret-manager.js";
+export { waitForFiles, watchedFileText } from "./watched-file-text.js";
+export type { WorkloadCertificate } from "./workload-certificate.js";
+export { workloadCertificateFromChain } from "./workload-certificate.js";
