@@ -83,7 +83,8 @@ export class HboneServer {
     noContext: 0,
     streams: 0,
   };
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Live sessions and their TLS sockets (http2's `session.socket` proxy refuses `destroy()`). */
+  private readonly sessions = new Map<http2.ServerHttp2Session, tls.TLSSocket>();
   private readonly pending = new Set<net.Socket>();
   private nextId = 1;
   private closing = false;
@@ -167,7 +168,7 @@ export class HboneServer {
         maxConcurrentStreams: this.opts.maxConcurrentStreams ?? HboneSettings.serverMaxStreams,
       },
     });
-    this.sessions.add(session);
+    this.sessions.set(session, sock);
     session.on("error", noop);
     session.once("close", () => {
       this.sessions.delete(session);
@@ -231,15 +232,17 @@ export class HboneServer {
     await new Promise<void>((resolve) => {
       let left = all.length;
       const timer = setTimeout(() => {
-        for (const s of all) {
-          s.destroy();
-          s.socket?.destroy();
+        // Reset what is left. Destroy our own TLS socket, never `session.socket`: that is http2's
+        // proxy, which throws ERR_HTTP2_NO_SOCKET_MANIPULATION on destroy().
+        for (const [s, sock] of all) {
+          if (!s.destroyed) s.destroy();
+          sock.destroy();
         }
         // Never hang a shutdown on a session that fails to report 'close'.
         setTimeout(resolve, 1_000).unref();
       }, graceMs);
       timer.unref();
-      for (const s of all) {
+      for (const [s] of all) {
         s.once("close", () => {
           if (--left === 0) {
             clearTimeout(timer);
