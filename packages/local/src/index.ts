@@ -21,6 +21,16 @@ export type { DesiredPod, PodPlan, PodRecord } from "./plan/pod-plan.js";
 export { desiredPods, planPods } from "./plan/pod-plan.js";
 export type { Endpoint, ServiceRecord } from "./plan/service-plan.js";
 export { planServices, serviceEndpoints } from "./plan/service-plan.js";
+export type { WaypointExpansion, WaypointSpec } from "./plan/waypoint-plan.js";
+export {
+  desiredWaypoints,
+  expandWaypoints,
+  GATEWAY_NAME_LABEL,
+  USE_WAYPOINT_LABEL,
+  WAYPOINT_FOR_LABEL,
+  WAYPOINT_GATEWAY_CLASS,
+  waypointPodName,
+} from "./plan/waypoint-plan.js";
 export { renderServiceRules, SERVICE_TABLE } from "./render/kube-proxy-rules.js";
 export { renderPodHosts, renderPodResolvConf } from "./render/pod-etc-files.js";
 export type { ComponentApp, ComponentMain } from "./runtime/components.js";
@@ -32,11 +42,17 @@ export type { LocalRuntimeOptions, Progress } from "./runtime/local-runtime.js";
 export { LocalRuntime } from "./runtime/local-runtime.js";
 export { nodeTokenPath, writeNodeCredential } from "./runtime/node-credentials.js";
 export { findPod, readPods } from "./runtime/pod-lookup.js";
-export { containerEnv, containerLogName } from "./runtime/pod-processes.js";
+export {
+  containerEnv,
+  containerLogName,
+  podLogName,
+  podProcessName,
+  waypointProcessName,
+} from "./runtime/pod-processes.js";
 export { configFileName } from "./runtime/publish.js";
 export type { ClusterInfo, DesiredEntry, StatePaths } from "./runtime/state-dir.js";
 export { defaultStateDir, statePaths } from "./runtime/state-dir.js";
-export type { ClusterStatus, ComponentStatus, PodStatus } from "./runtime/status.js";
+export type { ClusterStatus, ComponentStatus, PodStatus, WaypointPodStatus } from "./runtime/status.js";
 export type { TeardownReport } from "./runtime/teardown.js";
 export { teardownCluster } from "./runtime/teardown.js";
 export type { BackoffPolicy, ProcessSpec, ProcessStatus } from "./supervisor/supervisor.js";

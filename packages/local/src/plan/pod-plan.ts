@@ -24,8 +24,13 @@ export interface DesiredPod {
   /** Hash of everything that requires re-creating the pod when it changes. */
   readonly specHash: string;
   readonly sourceDir: string;
-  /** `Deployment/<ns>/<name>` or `Pod/<ns>/<name>`. */
+  /** `Deployment/<ns>/<name>`, `Pod/<ns>/<name>` or (a waypoint's pod) `Gateway/<ns>/<name>`. */
   readonly owner: string;
+  /**
+   * Set on a waypoint's pod: the Gateway's name. Its containers only declare ports; the runtime
+   * runs the waypoint main in it instead (see plan/waypoint-plan.ts).
+   */
+  readonly waypoint?: string;
 }
 
 /** A pod that exists (persisted in runtime.json): desired fields plus what the runtime decided. */

@@ -33,7 +33,7 @@ export async function syncServiceRules(
  * Publishes the cluster to the mesh: the control plane's config dir, and each node's pods.json
  * (written only when that node's pod list changed, with a generation above both the last one
  * this runtime wrote and the one on disk, so the node agent never sees it go backwards).
- * `generations` is updated in place.
+ * `generations` is updated in place; `pending` pods are published with phase Pending.
  */
 export function publishForMesh(
   paths: StatePaths,
@@ -42,8 +42,9 @@ export function publishForMesh(
   pods: readonly PodRecord[],
   services: readonly ServiceRecord[],
   generations: Record<string, number>,
+  pending: ReadonlySet<string> = new Set(),
 ): void {
-  syncConfigDir(paths.configDir, renderConfigDir(objects, pods, services, layout));
+  syncConfigDir(paths.configDir, renderConfigDir(objects, pods, services, layout, pending));
   const ns = namespaceLabels(objects, pods);
   for (const n of layout.nodes) {
     const file = paths.nodePodsFile(n.name);

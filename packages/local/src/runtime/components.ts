@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The apps local mode starts as processes (never imports: apps meet only over the wire). */
-export type ComponentApp = "control-plane" | "ztunnel" | "node-agent";
+export type ComponentApp = "control-plane" | "ztunnel" | "node-agent" | "waypoint";
 
 /** Where an app's entry point is, or why it cannot run yet. */
 export type ComponentMain =
@@ -31,7 +31,8 @@ function packageDir(app: ComponentApp): string | undefined {
 /**
  * Finds `@ambit/<app>/dist/main.js` by path (the dependency rules forbid importing apps). An app
  * whose main is not built or not written yet is reported as unavailable, with the reason shown to
- * the user — never silently skipped. `$AMBIT_<APP>_MAIN` (e.g. AMBIT_ZTUNNEL_MAIN) overrides.
+ * the user — never silently skipped. `$AMBIT_<APP>_MAIN` (e.g. AMBIT_ZTUNNEL_MAIN,
+ * AMBIT_WAYPOINT_MAIN) overrides.
  */
 export function resolveComponentMain(app: ComponentApp): ComponentMain {
   const override = process.env[`AMBIT_${app.toUpperCase().replace("-", "_")}_MAIN`];

@@ -23,13 +23,19 @@ import {
 } from "../plan/cluster-layout.js";
 import { desiredPods, type PodRecord, planPods } from "../plan/pod-plan.js";
 import { planServices, type ServiceRecord } from "../plan/service-plan.js";
+import { expandWaypoints } from "../plan/waypoint-plan.js";
 import { renderPodHosts, renderPodResolvConf } from "../render/pod-etc-files.js";
 import { type BackoffPolicy, Supervisor } from "../supervisor/supervisor.js";
 import { publishForMesh, syncServiceRules } from "./cluster-sync.js";
-import { type ComponentInstance, componentInstances } from "./component-processes.js";
-import type { ComponentApp, ComponentMain } from "./components.js";
+import {
+  type ComponentInstance,
+  componentInstances,
+  processEnv,
+  waypointInstance,
+} from "./component-processes.js";
+import { type ComponentApp, type ComponentMain, resolveComponentMain } from "./components.js";
 import { writeNodeCredential } from "./node-credentials.js";
-import { containerProcessName, podProcessSpecs } from "./pod-processes.js";
+import { podProcessName, podProcessSpecs } from "./pod-processes.js";
 import { type ClusterInfo, type DesiredEntry, type StatePaths, statePaths } from "./state-dir.js";
 import { type ClusterStatus, collectStatus } from "./status.js";
 import { type TeardownReport, teardownCluster } from "./teardown.js";
@@ -76,6 +82,9 @@ export class LocalRuntime {
   private readonly nftApplied = new Map<string, string>();
   /** Why a component is not running although its main exists. */
   private readonly notes = new Map<string, string>();
+  /** The waypoint main and the environment the components started with (waypoints get the same). */
+  private waypointMain: ComponentMain | undefined;
+  private componentEnv: Record<string, string> = {};
 
   private constructor(
     paths: StatePaths,
@@ -176,6 +185,7 @@ export class LocalRuntime {
       services: this.state.services,
       objects: this.desired,
       components: this.components,
+      waypoints: this.state.pods.flatMap((p) => (p.waypoint !== undefined ? [this.waypointOf(p)] : [])),
       processes: this.supervisor.status(),
       notes: this.notes,
     });
@@ -206,6 +216,8 @@ export class LocalRuntime {
 
   private startComponents(progress: Progress): void {
     this.components = componentInstances(this.layout, this.paths, this.opts.resolveMain, this.opts.backoff);
+    this.componentEnv = processEnv();
+    this.waypointMain = (this.opts.resolveMain ?? resolveComponentMain)("waypoint");
     const ztunnel = this.components.find((c) => c.app === "ztunnel");
     // Each node's ztunnel authenticates to the control plane (xDS + CA) with a bootstrap token.
     for (const n of this.layout.nodes) writeNodeCredential(this.paths.root, n.name);
@@ -228,8 +240,11 @@ export class LocalRuntime {
 
   /** Validates the new desired state fully, then makes the cluster match it. */
   private async commit(objects: AppliedObject[], progress: Progress): Promise<void> {
-    const services = planServices(objects, this.state.services, this.layout);
-    const plan = planPods(desiredPods(objects), this.state.pods, this.layout, randomUUID);
+    // Each waypoint Gateway brings a Service and a pod (plan/waypoint-plan.ts); its pod is placed
+    // after the workload pods of the same change.
+    const wp = expandWaypoints(objects);
+    const services = planServices(wp.objects, this.state.services, this.layout);
+    const plan = planPods([...desiredPods(objects), ...wp.pods], this.state.pods, this.layout, randomUUID);
     this.desired = objects;
     writeAtomic(
       this.paths.desiredFile,
@@ -261,16 +276,24 @@ export class LocalRuntime {
       this.state.pods.push(rec);
       this.save();
       progress(`pod ${rec.key} on ${rec.node} at ${rec.ip}`);
+      if (rec.waypoint !== undefined) this.startWaypoint(rec, progress);
     }
     for (const p of this.state.pods) this.writeEtc(p);
     await syncServiceRules(this.layout, this.state.services, this.state.pods, this.nftApplied);
+    // A waypoint pod whose main cannot run is published Pending (never "Programmed").
+    const pending = new Set(
+      this.waypointMain?.available === true
+        ? []
+        : this.state.pods.filter((p) => p.waypoint !== undefined).map((p) => p.key),
+    );
     publishForMesh(
       this.paths,
       this.layout,
-      this.desired,
+      wp.objects,
       this.state.pods,
       this.state.services,
       this.state.generations,
+      pending,
     );
     this.save();
   }
@@ -283,8 +306,28 @@ export class LocalRuntime {
     );
   }
 
+  private waypointOf(p: PodRecord): ComponentInstance {
+    const main = this.waypointMain ?? {
+      available: false as const,
+      app: "waypoint" as const,
+      reason: "components not started",
+    };
+    return waypointInstance(this.layout, this.paths, p, main, this.componentEnv, this.opts.backoff);
+  }
+
+  /** Starts the waypoint main in a new waypoint pod (or says why it cannot run). */
+  private startWaypoint(p: PodRecord, progress: Progress): void {
+    const w = this.waypointOf(p);
+    if (w.spec === undefined) {
+      if (!w.main.available) progress(`${w.name}: NOT AVAILABLE — ${w.main.reason}`);
+      return;
+    }
+    this.supervisor.ensure(w.spec);
+    progress(`${w.name}: started in ${w.netns}`);
+  }
+
   private async removePod(p: PodRecord): Promise<void> {
-    await Promise.all(p.containers.map((c) => this.supervisor.stop(containerProcessName(p, c.name), 2000)));
+    await Promise.all(p.containers.map((c) => this.supervisor.stop(podProcessName(p, c.name), 2000)));
     await deleteNetns(p.netns);
     removePodEtc(p.netns);
   }

@@ -9,6 +9,31 @@ export function containerProcessName(pod: Pick<PodRecord, "namespace" | "name">,
   return `pod:${pod.namespace}/${pod.name}/${container}`;
 }
 
+/** Supervisor and log name of a waypoint's process: `waypoint-<ns>-<gw>` (→ logs/<that>.log). */
+export function waypointProcessName(namespace: string, gateway: string): string {
+  return `waypoint-${namespace}-${gateway}`;
+}
+
+/** Supervisor name of the process behind a pod's container (a waypoint pod's one process is the waypoint). */
+export function podProcessName(
+  pod: Pick<PodRecord, "namespace" | "name" | "waypoint">,
+  container: string,
+): string {
+  return pod.waypoint !== undefined
+    ? waypointProcessName(pod.namespace, pod.waypoint)
+    : containerProcessName(pod, container);
+}
+
+/** Log name of a pod's container (`ambit logs <pod>`): the waypoint's own log for a waypoint pod. */
+export function podLogName(
+  pod: Pick<PodRecord, "namespace" | "name" | "waypoint">,
+  container: string,
+): string {
+  return pod.waypoint !== undefined
+    ? waypointProcessName(pod.namespace, pod.waypoint)
+    : containerLogName(pod, container);
+}
+
 /** Log component name of a container: `pod-<ns>-<pod>-<container>` (→ logs/<that>.log). */
 export function containerLogName(pod: Pick<PodRecord, "namespace" | "name">, container: string): string {
   return `pod-${pod.namespace}-${pod.name}-${container}`;
@@ -56,8 +81,12 @@ export function containerEnv(pod: PodRecord, c: ContainerSpec): Record<string, s
   return env;
 }
 
-/** Process specs of all containers of a pod: run inside the pod netns, restarted with backoff. */
+/**
+ * Process specs of all containers of a pod: run inside the pod netns, restarted with backoff.
+ * None for a waypoint's pod (the runtime starts the waypoint main there, see component-processes).
+ */
 export function podProcessSpecs(pod: PodRecord, paths: StatePaths, backoff?: BackoffPolicy): ProcessSpec[] {
+  if (pod.waypoint !== undefined) return [];
   return pod.containers.map((c) => ({
     name: containerProcessName(pod, c.name),
     argv: [...c.command, ...c.args],

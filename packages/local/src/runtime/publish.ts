@@ -37,8 +37,16 @@ const PUBLISHED: ReadonlySet<string> = new Set(
   [...PASSTHROUGH_KINDS, "Service"].filter((k) => k !== "ServiceAccount"),
 );
 
-/** The Pod object the control plane's file source reads (Kubernetes shape, with status filled in). */
-export function podConfigObject(p: PodRecord, layout: ClusterLayout): Record<string, unknown> {
+/**
+ * The Pod object the control plane's file source reads (Kubernetes shape, with status filled in).
+ * `phase` is Running except for a pod whose process cannot run at all (a waypoint whose main is
+ * not available: Pending, so the control plane does not call that waypoint Programmed).
+ */
+export function podConfigObject(
+  p: PodRecord,
+  layout: ClusterLayout,
+  phase: "Running" | "Pending" = "Running",
+): Record<string, unknown> {
   const node = layout.nodes.find((n) => n.name === p.node);
   return {
     apiVersion: "v1",
@@ -55,7 +63,7 @@ export function podConfigObject(p: PodRecord, layout: ClusterLayout): Record<str
       nodeName: p.node,
       containers: p.containers.map((c) => ({ name: c.name, ports: c.ports })),
     },
-    status: { phase: "Running", podIP: p.ip, podIPs: [{ ip: p.ip }], hostIP: node?.ip ?? "" },
+    status: { phase, podIP: p.ip, podIPs: [{ ip: p.ip }], hostIP: node?.ip ?? "" },
   };
 }
 
@@ -63,13 +71,14 @@ export function podConfigObject(p: PodRecord, layout: ClusterLayout): Record<str
  * Everything the control plane should see, as file name → YAML: Namespaces (declared or implicit),
  * Services with their VIP in `spec.clusterIP`, Pods with uid/nodeName/podIP, and mesh config
  * (AuthorizationPolicy, PeerAuthentication, Gateway, HTTPRoute, …) unchanged. Deployments are not
- * passed on: their pods are. Pure.
+ * passed on: their pods are. `pending` holds keys of pods published as Pending. Pure.
  */
 export function renderConfigDir(
   objects: readonly AppliedObject[],
   pods: readonly PodRecord[],
   services: readonly ServiceRecord[],
   layout: ClusterLayout,
+  pending: ReadonlySet<string> = new Set(),
 ): Map<string, string> {
   const out = new Map<string, string>();
   const vips = new Map(services.map((s) => [s.key, s.vip]));
@@ -96,7 +105,10 @@ export function renderConfigDir(
     out.set(configFileName(o.kind, o.meta.namespace, o.meta.name), stringify(raw));
   }
   for (const p of pods)
-    out.set(configFileName("Pod", p.namespace, p.name), stringify(podConfigObject(p, layout)));
+    out.set(
+      configFileName("Pod", p.namespace, p.name),
+      stringify(podConfigObject(p, layout, pending.has(p.key) ? "Pending" : "Running")),
+    );
   return out;
 }
 

@@ -8,24 +8,14 @@ import type { ClusterLayout } from "../plan/cluster-layout.js";
 import type { PodRecord } from "../plan/pod-plan.js";
 import { type ServiceRecord, serviceEndpoints } from "../plan/service-plan.js";
 import type { ProcessStatus } from "../supervisor/supervisor.js";
-import type { ComponentInstance } from "./component-processes.js";
-import { containerProcessName } from "./pod-processes.js";
+import type { ComponentInstance, ComponentStatus } from "./component-processes.js";
+import { podProcessName } from "./pod-processes.js";
 import { namespaceLabels, podWantsMesh } from "./publish.js";
 import type { StatePaths } from "./state-dir.js";
+import { type WaypointPodStatus, waypointStatuses } from "./waypoint-status.js";
 
-export interface ComponentStatus {
-  readonly name: string;
-  readonly app: string;
-  readonly node?: string;
-  readonly netns: string;
-  /** `unavailable`: the app's main does not exist in this build (see `detail`). */
-  readonly state: "running" | "backoff" | "exited" | "stopped" | "unavailable";
-  readonly pid?: number;
-  readonly restarts: number;
-  /** From the readiness endpoint where the app has one, else from process liveness. */
-  readonly health: "ready" | "not ready" | "alive" | "down";
-  readonly detail: string;
-}
+export type { ComponentStatus } from "./component-processes.js";
+export type { WaypointPodStatus } from "./waypoint-status.js";
 
 export interface PodStatus {
   readonly name: string;
@@ -61,6 +51,7 @@ export interface ClusterStatus {
   readonly controlPlane: { readonly netns: string; readonly address: string };
   readonly components: readonly ComponentStatus[];
   readonly pods: readonly PodStatus[];
+  readonly waypoints: readonly WaypointPodStatus[];
   readonly services: readonly {
     readonly name: string;
     readonly namespace: string;
@@ -77,11 +68,14 @@ interface StatusInput {
   readonly services: readonly ServiceRecord[];
   readonly objects: readonly AppliedObject[];
   readonly components: readonly ComponentInstance[];
+  /** One instance per waypoint pod (app `waypoint`, netns = the pod's). */
+  readonly waypoints: readonly ComponentInstance[];
   readonly processes: readonly ProcessStatus[];
   readonly notes: ReadonlyMap<string, string>;
 }
 
-async function componentHealth(
+/** Health of one component process: its readiness endpoint or status file where it has one, else liveness. */
+export async function componentHealth(
   paths: StatePaths,
   c: ComponentInstance,
   p: ProcessStatus | undefined,
@@ -106,7 +100,7 @@ async function componentHealth(
     };
   }
   const run = { ...base, state: "running" as const, pid: p.pid ?? 0, restarts: p.restarts };
-  if (c.app === "ztunnel") {
+  if (c.app === "ztunnel" || c.app === "waypoint") {
     const r = await probeInNetns(c.netns, {
       kind: "http",
       url: `http://127.0.0.1:${Ports.readiness}/healthz/ready`,
@@ -165,9 +159,12 @@ export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
   const components = await Promise.all(
     s.components.map((c) => componentHealth(s.paths, c, procs.get(c.name), s.layout, s.notes.get(c.name))),
   );
+  const waypoints = await waypointStatuses(s.pods, s.services, s.waypoints, (c) =>
+    componentHealth(s.paths, c, procs.get(c.name), s.layout, s.notes.get(c.name)),
+  );
   const pods: PodStatus[] = s.pods.map((p) => {
     const containers = p.containers.map((c) => {
-      const st = procs.get(containerProcessName(p, c.name));
+      const st = procs.get(podProcessName(p, c.name));
       return {
         name: c.name,
         state: st?.state ?? "stopped",
@@ -175,14 +172,16 @@ export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
       };
     });
     const restarts = p.containers.reduce(
-      (n, c) => n + (procs.get(containerProcessName(p, c.name))?.restarts ?? 0),
+      (n, c) => n + (procs.get(podProcessName(p, c.name))?.restarts ?? 0),
       0,
     );
     const phase = containers.every((c) => c.state === "running")
       ? "Running"
       : containers.some((c) => c.state === "backoff")
         ? "CrashLoopBackOff"
-        : "Failed";
+        : p.waypoint !== undefined && !procs.has(podProcessName(p, "waypoint"))
+          ? "Pending" // its main is not available: nothing was started
+          : "Failed";
     return {
       name: p.name,
       namespace: p.namespace,
@@ -209,6 +208,7 @@ export async function collectStatus(s: StatusInput): Promise<ClusterStatus> {
     controlPlane: { netns: s.layout.cpNetns, address: `${s.layout.cpIp}:${Ports.controlPlane}` },
     components,
     pods,
+    waypoints,
     services: s.services.map((svc) => ({
       name: svc.name,
       namespace: svc.namespace,
