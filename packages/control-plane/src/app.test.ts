@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -53,6 +53,93 @@ test("app: a missing config dir is an empty mesh; files written later are picked
   } finally {
     await app.stop(100);
     await app.stop(100); // idempotent
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const WAYPOINT = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint, namespace: app}
+spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: waypoint, namespace: app}
+spec: {selector: {gateway.networking.k8s.io/gateway-name: waypoint}, clusterIP: 10.96.9.1, ports: [{name: mesh, port: 15008}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app, labels: {istio.io/use-waypoint: waypoint}}
+spec: {selector: {app: web}, clusterIP: 10.96.1.1, ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: team}
+spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}
+`;
+const WAYPOINT_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: waypoint-waypoint, namespace: app, labels: {gateway.networking.k8s.io/gateway-name: waypoint}}
+spec: {serviceAccountName: waypoint, nodeName: node-a}
+status: {phase: Running, podIP: 10.1.9.1}
+`;
+
+interface WaypointJson {
+  readonly name: string;
+  readonly namespace: string;
+  readonly for: string;
+  readonly address: string | null;
+  readonly services: readonly string[];
+  readonly conditions: readonly { type: string; status: string; reason: string; message: string }[];
+}
+
+test("app: GET /waypoints lists waypoint Gateways with conditions; Programmed once the pod runs", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ambit-cp-app-"));
+  const configDir = join(dir, "config");
+  await mkdir(configDir, { recursive: true });
+  await writeFile(join(configDir, "waypoint.yaml"), WAYPOINT);
+  const app = await startControlPlane({
+    configDir,
+    stateDir: dir,
+    listenHost: "127.0.0.1",
+    listenPort: 0,
+    statusPort: 0,
+    debounceMs: 10,
+  });
+  const get = async (path: string) => {
+    const r = await fetch(`http://127.0.0.1:${app.statusPort ?? 0}${path}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("content-type"), "application/json");
+    return (await r.json()) as WaypointJson[];
+  };
+  try {
+    const all = await get("/waypoints");
+    assert.deepEqual(
+      all.map((w) => [w.namespace, w.name, w.for, w.address]),
+      [
+        ["app", "waypoint", "service", "10.96.9.1"],
+        ["team", "other", "service", null],
+      ],
+    );
+    const [wp] = await get("/waypoints?namespace=app");
+    assert.deepEqual(wp?.services, ["app/web"]);
+    assert.deepEqual(
+      wp?.conditions.map((c) => [c.type, c.status, c.reason]),
+      [
+        ["Accepted", "True", "Accepted"],
+        ["Programmed", "False", "Pending"],
+      ],
+    );
+    assert.ok(wp?.conditions.every((c) => typeof c.message === "string" && c.message.length > 0));
+    await writeFile(join(configDir, "pod.yaml"), WAYPOINT_POD);
+    const until = Date.now() + 10_000;
+    while ((await get("/waypoints?namespace=app"))[0]?.conditions[1]?.status !== "True") {
+      assert.ok(Date.now() < until, "Programmed never became True");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await get("/waypoints?namespace=nowhere"), []);
+  } finally {
+    await app.stop(100);
     await rm(dir, { recursive: true, force: true });
   }
 });

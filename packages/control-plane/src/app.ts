@@ -13,6 +13,7 @@ import { CodedError, createLogger, errorMessage } from "@ambit/core";
 import type { NodeAuthenticator } from "./auth/index.js";
 import { createLocalNodeAuthenticator } from "./auth/index.js";
 import { CertificateAuthority, createCaService } from "./ca/index.js";
+import { waypointStatuses } from "./controller/waypoint-status.js";
 import type { MeshConfig } from "./model/mesh-config.js";
 import { SnapshotBuilder } from "./model/snapshot-builder.js";
 import { ControlPlaneServer } from "./server/index.js";
@@ -236,20 +237,24 @@ interface StatusDeps {
 
 /**
  * Read-only status routes: `/status` (summary, issues, xDS clients), `/debug/config_errors`,
- * `/debug/syncz` (istiod's name for per-proxy sync status), `/healthz/ready`.
+ * `/debug/syncz` (istiod's name for per-proxy sync status), `/healthz/ready`, `/waypoints`
+ * (JSON list of waypoint Gateway statuses, `?namespace=<ns>` to filter; the CLI reads it).
  */
 function handleStatus(req: IncomingMessage, res: ServerResponse, d: StatusDeps): void {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const url = new URL(req.url ?? "/", "http://status");
   const { code, body } =
-    req.method === "GET" ? statusRoute(path, d) : { code: 405, body: { error: "only GET" } };
+    req.method === "GET" ? statusRoute(url, d) : { code: 405, body: { error: "only GET" } };
   const text = `${JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
   res.writeHead(code, { "content-type": "application/json" });
   res.end(text);
 }
 
-function statusRoute(path: string, d: StatusDeps): { code: number; body: unknown } {
+function statusRoute(url: URL, d: StatusDeps): { code: number; body: unknown } {
   const snap = d.builder.current();
+  const path = url.pathname;
   switch (path) {
+    case "/waypoints":
+      return { code: 200, body: waypointStatuses(snap, url.searchParams.get("namespace") ?? undefined) };
     case "/healthz/ready":
       return { code: 200, body: { ready: true, snapshotVersion: snap.version } };
     case "/debug/config_errors":
@@ -270,6 +275,10 @@ function statusRoute(path: string, d: StatusDeps): { code: number; body: unknown
             services: snap.services.size,
             authorizationPolicies: snap.authorizationPolicies.size,
             peerAuthentications: snap.peerAuthentications.size,
+            gateways: snap.gateways.size,
+            httpRoutes: snap.httpRoutes.size,
+            virtualServices: snap.virtualServices.size,
+            requestAuthentications: snap.requestAuthentications.size,
           },
           summary: d.status.summary(),
           issues: d.status.issues(),
@@ -281,7 +290,7 @@ function statusRoute(path: string, d: StatusDeps): { code: number; body: unknown
         code: 404,
         body: {
           error: `unknown path ${path}`,
-          paths: ["/status", "/debug/config_errors", "/debug/syncz", "/healthz/ready"],
+          paths: ["/status", "/debug/config_errors", "/debug/syncz", "/healthz/ready", "/waypoints"],
         },
       };
   }

@@ -22,7 +22,7 @@ export type {
 } from "./ca/index.js";
 export { CaError, CertificateAuthority, caServiceDefinition, createCaService } from "./ca/index.js";
 export type { GatewayCondition, WaypointStatus } from "./controller/waypoint-status.js";
-export { waypointStatus } from "./controller/waypoint-status.js";
+export { waypointConditions, waypointStatus, waypointStatuses } from "./controller/waypoint-status.js";
 export type { MeshConfig } from "./model/mesh-config.js";
 export { DEFAULT_MESH_CONFIG, meshConfig } from "./model/mesh-config.js";
 export type { BuildSnapshotOptions, ConfigSnapshot } from "./model/snapshot.js";
@@ -44,7 +44,9 @@ export type {
   NamespaceObject,
   PeerAuthenticationObject,
   PodObject,
+  RequestAuthenticationObject,
   ServiceObject,
+  VirtualServiceObject,
 } from "./sources/config-object.js";
 export { configKey, keyOf } from "./sources/config-object.js";
 export type { ConfigSource, SourceChange } from "./sources/config-source.js";
@@ -65,9 +67,21 @@ export {
 } from "./translate/authorization-generator.js";
 export { GENERATORS, generateResources } from "./translate/generators.js";
 export { STATIC_STRICT_POLICY } from "./translate/peer-authentication.js";
+export { allTranslationIssues } from "./translate/translation-issues.js";
+export type { WaypointResolution } from "./translate/waypoint-address.js";
+export {
+  resolvePodWaypoint,
+  resolveServiceWaypoint,
+  resolveWaypoint,
+  waypointAddressIssues,
+} from "./translate/waypoint-address.js";
 export type { WaypointFor, WaypointRef } from "./translate/waypoint-binding.js";
 export {
+  GATEWAY_NAME_LABEL,
   isWaypointGateway,
+  isWaypointPod,
+  isWaypointService,
+  podWaypointRef,
   servedServices,
   serviceWaypointRef,
   USE_WAYPOINT_LABEL,

@@ -3,17 +3,40 @@ import { test } from "node:test";
 import { buildSnapshot } from "../model/snapshot.js";
 import type { GatewayObject } from "../sources/config-object.js";
 import { parseConfigDocuments } from "../sources/parse-documents.js";
-import { waypointStatus } from "./waypoint-status.js";
+import { waypointStatus, waypointStatuses } from "./waypoint-status.js";
 
 const snap = (text: string) =>
   buildSnapshot(
-    parseConfigDocuments(text, "t.yaml", "t").map((d) => d.object as NonNullable<typeof d.object>),
+    parseConfigDocuments(text, "t.yaml", "t").map((d) => {
+      assert.deepEqual(d.issues, [], "test input must be valid");
+      return d.object as NonNullable<typeof d.object>;
+    }),
   );
-const gw = (listeners: string, cls = "istio-waypoint") => `apiVersion: gateway.networking.k8s.io/v1
+
+const HBONE = "[{name: mesh, port: 15008, protocol: HBONE}]";
+const gateway = (
+  listeners = HBONE,
+  cls = "istio-waypoint",
+  labels = "{}",
+) => `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {name: waypoint, namespace: ns}
+metadata: {name: waypoint, namespace: ns, labels: ${labels}}
 spec: {gatewayClassName: ${cls}, listeners: ${listeners}}
----
+`;
+const service = (clusterIP: string) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: waypoint, namespace: ns}
+spec: {selector: {gateway.networking.k8s.io/gateway-name: waypoint}, clusterIP: ${clusterIP}, ports: [{name: mesh, port: 15008}]}
+`;
+const pod = (phase: string, name = "waypoint-waypoint", gwName = "waypoint", ns = "ns") => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}, labels: {gateway.networking.k8s.io/gateway-name: ${gwName}}}
+spec: {serviceAccountName: waypoint, nodeName: n1}
+status: {phase: ${phase}, podIP: 10.1.0.${name.length}}
+`;
+const BOUND = `---
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: ns, labels: {istio.io/use-waypoint: waypoint}}
@@ -28,34 +51,94 @@ spec:
 `;
 const first = (s: ReturnType<typeof snap>) => [...s.gateways.values()][0] as GatewayObject;
 
-test("accepted waypoint: Programmed follows the runtime; services and dropped rules are listed", () => {
-  const s = snap(gw("[{name: mesh, port: 15008, protocol: HBONE}]"));
-  const st = waypointStatus(s, first(s));
-  assert.deepEqual(
-    st?.conditions.map((c) => [c.type, c.status, c.reason]),
+test("status decision table: Accepted by the HBONE listener, Programmed by Service VIP and a running pod", () => {
+  const rows: [string, string, [string, string, string, string]][] = [
     [
-      ["Accepted", "True", "Accepted"],
-      ["Programmed", "Unknown", "Pending"],
+      "no HBONE listener",
+      gateway("[{name: http, port: 80, protocol: HTTP}]") + service("10.96.9.1") + pod("Running"),
+      ["False", "UnsupportedListeners", "False", "Invalid"],
     ],
-  );
-  assert.deepEqual(st?.services, ["ns/web"]);
-  assert.equal(st?.droppedRules[0]?.route, "ns/r/0");
-  const running = waypointStatus(s, first(s), { running: true, acked: true });
-  assert.equal(running?.conditions[1]?.status, "True");
-  const down = waypointStatus(s, first(s), { running: false, acked: false });
-  assert.deepEqual([down?.conditions[1]?.status, down?.conditions[1]?.reason], ["False", "NoResources"]);
+    ["no Service", gateway() + pod("Running"), ["True", "Accepted", "False", "Pending"]],
+    [
+      "headless Service",
+      gateway() + service("None") + pod("Running"),
+      ["True", "Accepted", "False", "AddressNotAssigned"],
+    ],
+    ["no pod", gateway() + service("10.96.9.1"), ["True", "Accepted", "False", "Pending"]],
+    [
+      "pod Pending",
+      gateway() + service("10.96.9.1") + pod("Pending"),
+      ["True", "Accepted", "False", "Pending"],
+    ],
+    [
+      "pod of another gateway",
+      gateway() + service("10.96.9.1") + pod("Running", "other", "other"),
+      ["True", "Accepted", "False", "Pending"],
+    ],
+    [
+      "pod in another namespace",
+      gateway() + service("10.96.9.1") + pod("Running", "w", "waypoint", "elsewhere"),
+      ["True", "Accepted", "False", "Pending"],
+    ],
+    [
+      "Service with VIP + Running pod",
+      gateway() + service("10.96.9.1") + pod("Running"),
+      ["True", "Accepted", "True", "Programmed"],
+    ],
+    [
+      "one of two pods running",
+      gateway() + service("10.96.9.1") + pod("Pending") + pod("Running", "wp-2"),
+      ["True", "Accepted", "True", "Programmed"],
+    ],
+  ];
+  for (const [what, yaml, want] of rows) {
+    const s = snap(yaml);
+    const st = waypointStatus(s, first(s));
+    const [a, p] = st?.conditions ?? [];
+    assert.deepEqual([a?.status, a?.reason, p?.status, p?.reason], want, what);
+    assert.deepEqual([a?.type, p?.type], ["Accepted", "Programmed"], what);
+  }
 });
 
-test("wrong listener → Accepted False; other gateway classes have no waypoint status", () => {
-  const s = snap(gw("[{name: http, port: 80, protocol: HTTP}]"));
-  const st = waypointStatus(s, first(s), { running: true, acked: true });
-  assert.deepEqual(
-    st?.conditions.map((c) => [c.type, c.status, c.reason]),
-    [
-      ["Accepted", "False", "UnsupportedListeners"],
-      ["Programmed", "False", "Invalid"],
-    ],
+test("status content: for, address, bound services, dropped rules; other classes have no status", () => {
+  const s = snap(
+    gateway(HBONE, "istio-waypoint", "{istio.io/waypoint-for: all}") +
+      service("10.96.9.1") +
+      pod("Running") +
+      BOUND,
   );
-  const other = snap(gw("[{name: mesh, port: 15008, protocol: HBONE}]", "istio"));
+  const st = waypointStatus(s, first(s));
+  assert.equal(st?.for, "all");
+  assert.equal(st?.address, "10.96.9.1");
+  assert.deepEqual(st?.services, ["ns/web"]);
+  assert.equal(st?.droppedRules[0]?.route, "ns/r/0");
+  assert.match(st?.conditions[1]?.message ?? "", /10\.96\.9\.1, 1 running pod/);
+  const noSvc = snap(gateway() + BOUND);
+  assert.equal(waypointStatus(noSvc, first(noSvc))?.address, null);
+  const other = snap(gateway(HBONE, "istio"));
   assert.equal(waypointStatus(other, first(other)), undefined);
+  assert.deepEqual(waypointStatuses(other), []);
+});
+
+test("waypointStatuses: sorted by ns/name, filtered by namespace", () => {
+  const two = `${gateway()}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: a, namespace: zz}
+spec: {gatewayClassName: istio-waypoint, listeners: ${HBONE}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: b, namespace: aa}
+spec: {gatewayClassName: istio-waypoint, listeners: ${HBONE}}
+`;
+  const s = snap(two);
+  assert.deepEqual(
+    waypointStatuses(s).map((w) => `${w.namespace}/${w.name}`),
+    ["aa/b", "ns/waypoint", "zz/a"],
+  );
+  assert.deepEqual(
+    waypointStatuses(s, "zz").map((w) => w.name),
+    ["a"],
+  );
 });

@@ -7,7 +7,9 @@ import type {
   NamespaceObject,
   PeerAuthenticationObject,
   PodObject,
+  RequestAuthenticationObject,
   ServiceObject,
+  VirtualServiceObject,
 } from "../sources/config-object.js";
 import type { ConfigIssue } from "../status/config-issue.js";
 import { indexServicesForPods, indexVips } from "./index-services.js";
@@ -35,6 +37,8 @@ export interface ConfigSnapshot {
   readonly peerAuthentications: ReadonlyMap<string, PeerAuthenticationObject>;
   readonly gateways: ReadonlyMap<string, GatewayObject>;
   readonly httpRoutes: ReadonlyMap<string, HTTPRouteObject>;
+  readonly virtualServices: ReadonlyMap<string, VirtualServiceObject>;
+  readonly requestAuthentications: ReadonlyMap<string, RequestAuthenticationObject>;
   /** Source issues plus the snapshot's own (duplicate IPs/VIPs). */
   readonly issues: readonly ConfigIssue[];
   /** Policies of one namespace, sorted by name. */
@@ -72,6 +76,8 @@ export function buildSnapshot(
   const pas = new Map<string, PeerAuthenticationObject>();
   const gateways = new Map<string, GatewayObject>();
   const routes = new Map<string, HTTPRouteObject>();
+  const virtualServices = new Map<string, VirtualServiceObject>();
+  const requestAuthns = new Map<string, RequestAuthenticationObject>();
   const sorted = [...objects].sort((a, b) => cmp(nsName(a), nsName(b)));
   for (const o of sorted) {
     switch (o.kind) {
@@ -95,6 +101,12 @@ export function buildSnapshot(
         break;
       case "HTTPRoute":
         routes.set(nsName(o), o);
+        break;
+      case "VirtualService":
+        virtualServices.set(nsName(o), o);
+        break;
+      case "RequestAuthentication":
+        requestAuthns.set(nsName(o), o);
         break;
     }
   }
@@ -123,6 +135,8 @@ export function buildSnapshot(
     peerAuthentications: pas,
     gateways,
     httpRoutes: routes,
+    virtualServices,
+    requestAuthentications: requestAuthns,
     issues: Object.freeze(issues),
     authorizationPoliciesIn: (ns) => apsByNs.get(ns) ?? EMPTY,
     peerAuthenticationsIn: (ns) => pasByNs.get(ns) ?? EMPTY,

@@ -10,6 +10,7 @@ import type {
   PodSchema,
   ServiceSchema,
 } from "./schemas.js";
+import type { RequestAuthenticationSchema, VirtualServiceSchema } from "./schemas-l7.js";
 
 /**
  * Typed, validated config objects: what every source (file today, Kubernetes informers later)
@@ -30,6 +31,8 @@ export type AuthorizationPolicyObject = WithNs<z.output<typeof AuthorizationPoli
 export type PeerAuthenticationObject = WithNs<z.output<typeof PeerAuthenticationSchema>>;
 export type GatewayObject = WithNs<z.output<typeof GatewaySchema>>;
 export type HTTPRouteObject = WithNs<z.output<typeof HTTPRouteSchema>>;
+export type VirtualServiceObject = WithNs<z.output<typeof VirtualServiceSchema>>;
+export type RequestAuthenticationObject = WithNs<z.output<typeof RequestAuthenticationSchema>>;
 
 export type ConfigObject =
   | NamespaceObject
@@ -38,7 +41,9 @@ export type ConfigObject =
   | AuthorizationPolicyObject
   | PeerAuthenticationObject
   | GatewayObject
-  | HTTPRouteObject;
+  | HTTPRouteObject
+  | VirtualServiceObject
+  | RequestAuthenticationObject;
 
 export type { ConfigKind };
 

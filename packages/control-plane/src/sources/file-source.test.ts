@@ -217,3 +217,51 @@ test("a config directory that disappears keeps the last state in force and repor
   assert.deepEqual(s.issues(), []);
   assert.deepEqual(names(s), ["Pod/demo/a"]);
 });
+
+test("VirtualService / RequestAuthentication: a bad edit is an error at its field; the last good version stays", async () => {
+  const vs = (status: string) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: demo}
+spec:
+  hosts: [ratings]
+  http:
+  - fault:
+      abort:
+        httpStatus: ${status}
+        percentage: {value: 50}
+`;
+  const ra = (issuerKey: string) => `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: demo}
+spec:
+  jwtRules:
+  - ${issuerKey}: https://issuer.example
+    jwks: '{"keys": []}'
+`;
+  await writeFile(join(dir, "l7.yaml"), `${vs("503")}---\n${ra("issuer")}`);
+  const s = await started();
+  assert.deepEqual(names(s), ["RequestAuthentication/demo/jwt", "VirtualService/demo/ratings"]);
+  // Nothing valid changes, so there is no change event: wait for the issues instead.
+  await writeFile(join(dir, "l7.yaml"), `${vs("99")}---\n${ra("isuer")}`);
+  const until = Date.now() + 3000;
+  while (s.issues().length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const got = s
+    .issues()
+    .map((i) => `${i.kind}/${i.name}:${i.location?.line}:${i.path}`)
+    .sort();
+  assert.deepEqual(got, [
+    "RequestAuthentication/jwt:17:spec.jwtRules[0].issuer",
+    "RequestAuthentication/jwt:17:spec.jwtRules[0].isuer",
+    "VirtualService/ratings:9:spec.http[0].fault.abort.httpStatus",
+  ]);
+  const kept = s.list().find((o) => o.kind === "VirtualService");
+  assert.equal(
+    kept?.kind === "VirtualService" ? kept.spec.http[0]?.fault?.abort?.httpStatus : undefined,
+    503,
+    "last good version of the VirtualService kept",
+  );
+  assert.ok(
+    s.list().some((o) => o.kind === "RequestAuthentication"),
+    "last good RequestAuthentication kept",
+  );
+});

@@ -108,3 +108,98 @@ test("alias bombs are rejected as YAML errors instead of being expanded", () => 
   const [doc] = parse(lines.join("\n"));
   assert.equal(doc?.issues[0]?.code, "yaml_syntax");
 });
+
+test("VirtualService: strict matches and faults, located errors", () => {
+  const docs = parse(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: [r]
+  http:
+  - match:
+    - url: {prefix: /x}
+    fault:
+      delay: {fixedDelay: soon, percentage: {value: 150}}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: b}
+spec:
+  hosts: []
+  http:
+  - match: [{uri: {exact: /a, prefix: /b}}, {headers: {x: {regex: "("}}}]
+    route: [{destination: {host: r, port: {number: 0}}}]
+---
+apiVersion: networking.istio.io/v2
+kind: VirtualService
+metadata: {name: c}
+spec: {hosts: [r]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ok}
+spec:
+  hosts: [r]
+  http: [{fault: {abort: {httpStatus: 503, percentage: {value: 0.1}}, delay: {fixedDelay: 1m30s}}}]
+`);
+  assert.deepEqual(
+    docs.map((d) => d.issues.map((i) => `${i.location?.line}:${i.path}`)),
+    [
+      [
+        "8:spec.http[0].match[0].url",
+        "10:spec.http[0].fault.delay.fixedDelay",
+        "10:spec.http[0].fault.delay.percentage.value",
+      ],
+      [
+        "16:spec.hosts",
+        "18:spec.http[0].match[0].uri",
+        "18:spec.http[0].match[1].headers.x",
+        "19:spec.http[0].route[0].destination.port.number",
+      ],
+      ["21:apiVersion"],
+      [],
+    ],
+  );
+  assert.equal(docs[3]?.object?.kind, "VirtualService");
+});
+
+test("RequestAuthentication: strict jwtRules; jwks must be a JWKS; jwks xor jwksUri; selector xor targetRefs", () => {
+  const docs = parse(`apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: a}
+spec:
+  selector: {matchLabels: {app: x}}
+  targetRefs: [{kind: Gateway, name: w}]
+  jwtRules:
+  - issuer: i
+    jwks: 'not json'
+  - issuer: i
+    jwks: '{"keys": []}'
+    jwksUri: file:///k.json
+  - issuer: ""
+    jwksUri: ftp://x
+    forwardOrignalToken: true
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: ok}
+spec:
+  targetRefs: [{kind: Service, name: api}]
+  jwtRules: [{issuer: i, jwksUri: "file:///etc/jwks.json", fromHeaders: [{name: x-jwt, prefix: ""}], forwardOriginalToken: true}]
+`);
+  assert.deepEqual(
+    docs.map((d) => d.issues.map((i) => `${i.location?.line}:${i.path}`)),
+    [
+      [
+        "9:spec.jwtRules[0].jwks",
+        "10:spec.jwtRules[1]",
+        "13:spec.jwtRules[2].issuer",
+        "14:spec.jwtRules[2].jwksUri",
+        "15:spec.jwtRules[2].forwardOrignalToken",
+        "5:spec",
+      ],
+      [],
+    ],
+  );
+  assert.equal(docs[1]?.object?.kind, "RequestAuthentication");
+});

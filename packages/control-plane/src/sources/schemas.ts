@@ -1,5 +1,23 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import {
+  cidrString,
+  ipAddress,
+  isIpOrCidr,
+  isPortText,
+  labelMap,
+  metadata,
+  objectName,
+  port,
+  portString,
+  securityApi,
+  selector,
+  strings,
+  targetRef,
+} from "./schema-common.js";
+import { RequestAuthenticationSchema, VirtualServiceSchema } from "./schemas-l7.js";
+
+export { isIpOrCidr };
 
 /**
  * zod schemas for the Kubernetes-style objects the control plane reads. Validation happens here,
@@ -8,56 +26,6 @@ import { z } from "zod";
  * as `notPrincipal` is an error instead of being silently ignored (which would widen access);
  * Pod/Service/Gateway/HTTPRoute are loose because real manifests carry many fields we do not use.
  */
-
-const labelMap = z.record(z.string(), z.string());
-
-const ownerReference = z.looseObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().min(1),
-  name: z.string().min(1),
-  uid: z.string().optional(),
-  controller: z.boolean().optional(),
-});
-
-// DNS-1123 subdomain: what Kubernetes accepts for most object names.
-const objectName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS-1123 name");
-
-const metadata = z.looseObject({
-  name: objectName,
-  namespace: objectName.optional(),
-  uid: z.string().optional(),
-  labels: labelMap.default({}),
-  annotations: labelMap.default({}),
-  creationTimestamp: z.string().optional(),
-  ownerReferences: z.array(ownerReference).default([]),
-});
-
-const port = z.number().int().min(1).max(65535);
-const ipAddress = z.string().refine((s) => isIP(s) !== 0, "must be an IP address");
-
-/** `1.2.3.4`, `1.2.3.0/24`, `2001:db8::/32`: what ipBlocks and `source.ip` accept. */
-export function isIpOrCidr(s: string): boolean {
-  const slash = s.indexOf("/");
-  if (slash < 0) return isIP(s) !== 0;
-  const fam = isIP(s.slice(0, slash));
-  const bits = s.slice(slash + 1);
-  if (fam === 0 || !/^[0-9]{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (fam === 4 ? 32 : 128);
-}
-
-/** Port given as a string (the API type) or a number (what people type in YAML). */
-function isPortText(s: string): boolean {
-  return /^[0-9]{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535;
-}
-const portString = z
-  .union([z.string(), z.number()])
-  .transform(String)
-  .refine(isPortText, "must be a port number 1-65535");
-const cidrString = z.string().refine(isIpOrCidr, "must be an IP address or CIDR");
 
 export const NamespaceSchema = z.looseObject({
   apiVersion: z.literal("v1"),
@@ -122,9 +90,6 @@ export const ServiceSchema = z.looseObject({
     .default({ ports: [] }),
 });
 
-const strings = z.array(z.string()).optional();
-const selector = z.strictObject({ matchLabels: labelMap.optional() });
-
 const source = z.strictObject({
   principals: strings,
   notPrincipals: strings,
@@ -172,9 +137,6 @@ const rule = z.strictObject({
   to: z.array(z.strictObject({ operation: operation.optional() })).optional(),
   when: z.array(condition).optional(),
 });
-
-const targetRef = z.looseObject({ group: z.string().optional(), kind: z.string(), name: z.string() });
-const securityApi = z.enum(["security.istio.io/v1", "security.istio.io/v1beta1"]);
 
 export const AuthorizationPolicySchema = z.looseObject({
   apiVersion: securityApi,
@@ -257,6 +219,8 @@ export const SCHEMAS = {
   PeerAuthentication: PeerAuthenticationSchema,
   Gateway: GatewaySchema,
   HTTPRoute: HTTPRouteSchema,
+  VirtualService: VirtualServiceSchema,
+  RequestAuthentication: RequestAuthenticationSchema,
 } as const;
 
 export type ConfigKind = keyof typeof SCHEMAS;

@@ -12,7 +12,9 @@ export type IssueSeverity = "error" | "warning";
  * Closed set of issue codes (lower_snake, style rule 5). Sources: `yaml_syntax`, `invalid_object`,
  * `missing_identity` (no kind/name), `unknown_kind`, `duplicate_object`, `read_failed`.
  * Snapshot: `duplicate_ip`, `duplicate_vip`, `inconsistent_snapshot`. Translation:
- * `unsupported_action`, `unsupported_http_attributes`, `dry_run_disabled`, `ignored_peer_authentication`.
+ * `unsupported_action`, `unsupported_http_attributes`, `dry_run_disabled`, `ignored_peer_authentication`,
+ * `waypoint_unavailable` (a `use-waypoint` label that binds nothing), `unsupported_waypoint_config`
+ * (VirtualService / RequestAuthentication parts a waypoint does not apply).
  */
 export type IssueCode =
   | "yaml_syntax"
@@ -27,7 +29,9 @@ export type IssueCode =
   | "unsupported_action"
   | "unsupported_http_attributes"
   | "dry_run_disabled"
-  | "ignored_peer_authentication";
+  | "ignored_peer_authentication"
+  | "waypoint_unavailable"
+  | "unsupported_waypoint_config";
 
 /** Where a config object came from: a file and the 1-based line/column of the relevant node. */
 export interface SourceLocation {

@@ -1,6 +1,6 @@
 import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { SnapshotBuilder } from "../model/snapshot-builder.js";
-import { translationIssues } from "../translate/authorization-generator.js";
+import { allTranslationIssues } from "../translate/translation-issues.js";
 import { type ConfigIssue, compareIssues, type IssueSeverity } from "./config-issue.js";
 
 export interface IssueFilter {
@@ -65,7 +65,7 @@ export class ConfigStatus {
     const c = this.#cached;
     if (c && c.snapshot === snapshot && c.checkIssues === checkIssues) return c.issues;
     const issues = Object.freeze(
-      [...snapshot.issues, ...checkIssues, ...translationIssues(snapshot)].sort(compareIssues),
+      [...snapshot.issues, ...checkIssues, ...allTranslationIssues(snapshot)].sort(compareIssues),
     );
     this.#cached = { snapshot, checkIssues, issues };
     return issues;

@@ -6,6 +6,12 @@ import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { XdsGenerator, XdsResource } from "../model/xds-generator.js";
 import { toXdsResource } from "./resource.js";
 import { serviceHostname, serviceToPb } from "./service.js";
+import {
+  gatewayAddress,
+  resolutionKey,
+  resolvePodWaypoint,
+  resolveServiceWaypoint,
+} from "./waypoint-address.js";
 import { podToWorkload, policiesForPod } from "./workload.js";
 
 export const ADDRESS_TYPE_URL = "type.googleapis.com/istio.workload.Address";
@@ -63,6 +69,7 @@ export const addressGenerator = {
         s.namespaces.get(pod.metadata.namespace),
         aliases.join(","),
         policiesForPod(s, pod).join(","),
+        resolutionKey(resolvePodWaypoint(s, pod)),
         ...s.servicesForPod(pod),
       ];
       const r = memoized(podMemo, pod, deps, () => {
@@ -77,9 +84,11 @@ export const addressGenerator = {
       const aliases = serviceVips(svc)
         .filter((vip) => s.servicesByVip.get(vip) === svc)
         .map((vip) => `${net}/${vip}`);
-      const r = memoized(serviceMemo, svc, [meshKey, aliases.join(",")], () => {
+      const waypoint = resolveServiceWaypoint(s, svc);
+      const deps = [meshKey, aliases.join(","), resolutionKey(waypoint)];
+      const r = memoized(serviceMemo, svc, deps, () => {
         const name = `${svc.metadata.namespace}/${serviceHostname(svc, s.mesh)}`;
-        const value = serviceToPb(svc, s.mesh);
+        const value = serviceToPb(svc, s.mesh, gatewayAddress(s, waypoint));
         const address = create(pb.workload.AddressSchema, { type: { case: "service", value } });
         return toXdsResource(name, aliases, pb.workload.AddressSchema, address);
       });

@@ -8,8 +8,8 @@ import { buildSnapshot } from "../model/snapshot.js";
 import { parseConfigDocuments } from "../sources/parse-documents.js";
 import { resolveFiles } from "../sources/resolve-files.js";
 import { formatIssue } from "../status/config-issue.js";
-import { translationIssues } from "./authorization-generator.js";
 import { GENERATORS } from "./generators.js";
+import { allTranslationIssues } from "./translation-issues.js";
 import { WAYPOINT_TYPE_URL } from "./waypoint-generator.js";
 
 // Golden tests: testdata/<case>.in.yaml → testdata/<case>.golden.json (both generators' output,
@@ -31,7 +31,7 @@ function render(file: string, text: string): string {
       resource: toJson(schema, fromBinary(schema, r.resource.value)),
     }));
   }
-  out["issues"] = [...snapshot.issues, ...translationIssues(snapshot)].map(formatIssue).sort();
+  out["issues"] = [...snapshot.issues, ...allTranslationIssues(snapshot)].map(formatIssue).sort();
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 

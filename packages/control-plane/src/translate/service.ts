@@ -44,8 +44,15 @@ export function appProtocol(port: { name?: string | undefined; appProtocol?: str
   }
 }
 
-/** Service → `istio.workload.Service`. A named targetPort is sent as 0 (resolved per workload). */
-export function serviceToPb(svc: ServiceObject, mesh: MeshConfig): pb.workload.Service {
+/**
+ * Service → `istio.workload.Service`. A named targetPort is sent as 0 (resolved per workload).
+ * `waypoint` is the resolved `istio.io/use-waypoint` binding (see waypoint-address.ts), if any.
+ */
+export function serviceToPb(
+  svc: ServiceObject,
+  mesh: MeshConfig,
+  waypoint?: pb.workload.GatewayAddress,
+): pb.workload.Service {
   const vips = serviceVips(svc);
   const fams = new Set(svc.spec.ipFamilies ?? vips.map((v) => (v.includes(":") ? "IPv6" : "IPv4")));
   const F = pb.workload.IPFamilies;
@@ -71,5 +78,6 @@ export function serviceToPb(svc: ServiceObject, mesh: MeshConfig): pb.workload.S
     ),
     subjectAltNames: sans,
     ipFamilies,
+    ...(waypoint ? { waypoint } : {}),
   });
 }

@@ -5,10 +5,13 @@ import { isPodHealthy, isTerminal, nsName, podIps, podServiceAccount } from "../
 import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { XdsGenerator, XdsResource } from "../model/xds-generator.js";
 import type { GatewayObject, HTTPRouteObject, PodObject, ServiceObject } from "../sources/config-object.js";
+import type { ConfigIssue } from "../status/config-issue.js";
 import { toXdsResource } from "./resource.js";
 import { isWaypointGateway, servedServices, waypointFor } from "./waypoint-binding.js";
 import { convertHttpRoute, type RouteProblem } from "./waypoint-httproute.js";
+import { waypointJwtRules } from "./waypoint-jwt.js";
 import { convertL7Policy, policyTargets } from "./waypoint-policy.js";
+import { virtualServiceRoutes } from "./waypoint-virtual-service.js";
 
 export const WAYPOINT_TYPE_URL = "type.googleapis.com/ambit.waypoint.WaypointConfig";
 
@@ -98,7 +101,10 @@ interface ParentRef {
 /** The result of translating one waypoint, with the rules that were dropped (for status). */
 export interface WaypointTranslation {
   readonly config: pb.waypoint.WaypointConfig;
+  /** HTTPRoute rules dropped as invalid. */
   readonly problems: readonly RouteProblem[];
+  /** VirtualService / RequestAuthentication parts not applied (warnings naming those objects). */
+  readonly issues: readonly ConfigIssue[];
 }
 
 /** Build the WaypointConfig of one `istio-waypoint` Gateway. Pure. */
@@ -129,17 +135,22 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
       for (const t of targets) routesFor.get(nsName(t))?.push(...converted);
     }
   }
+  const issues: ConfigIssue[] = [];
   const listeners = served
-    .map((svc) =>
-      create(pb.waypoint.ListenerSchema, {
+    .map((svc) => {
+      const own = routesFor.get(nsName(svc)) ?? [];
+      // VirtualService routes only where no HTTPRoute attaches (see waypoint-virtual-service.ts).
+      const vs = virtualServiceRoutes(s, svc, hostOf(svc), own.length > 0);
+      issues.push(...vs.issues);
+      return create(pb.waypoint.ListenerSchema, {
         hostname: hostOf(svc),
         namespace: svc.metadata.namespace,
         name: svc.metadata.name,
         addresses: serviceVips(svc),
         ports: servicePorts(svc),
-        routes: routesFor.get(nsName(svc)) ?? [],
-      }),
-    )
+        routes: own.length > 0 ? own : vs.routes,
+      });
+    })
     .sort((a, b) => cmp(a.hostname, b.hostname));
   const needed = new Set(listeners.map((l) => l.hostname));
   for (const l of listeners) {
@@ -161,6 +172,8 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
     if (p) policies.push(p);
   }
   policies.sort((a, b) => cmp(a.name, b.name));
+  const jwt = waypointJwtRules(s, gw, servedByKey, hostOf);
+  issues.push(...jwt.issues);
   const config = create(pb.waypoint.WaypointConfigSchema, {
     namespace: gw.metadata.namespace,
     name: gw.metadata.name,
@@ -169,9 +182,9 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
     listeners,
     backends,
     policies,
-    jwtRules: [],
+    jwtRules: jwt.rules,
   });
-  return { config, problems };
+  return { config, problems, issues };
 }
 
 /**

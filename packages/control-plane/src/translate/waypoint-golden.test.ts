@@ -7,6 +7,7 @@ import { fromBinary, toJson } from "@bufbuild/protobuf";
 import { buildSnapshot } from "../model/snapshot.js";
 import { parseConfigDocuments } from "../sources/parse-documents.js";
 import { resolveFiles } from "../sources/resolve-files.js";
+import { formatIssue } from "../status/config-issue.js";
 import { isWaypointGateway } from "./waypoint-binding.js";
 import { translateWaypoint, WAYPOINT_TYPE_URL, waypointGenerator } from "./waypoint-generator.js";
 
@@ -29,10 +30,10 @@ function render(file: string, text: string): string {
     assert.equal(r.resource.typeUrl, WAYPOINT_TYPE_URL);
     return { name: r.name, resource: toJson(S, fromBinary(S, r.resource.value)) };
   });
-  const problems = [...s.gateways.values()]
-    .filter(isWaypointGateway)
-    .flatMap((gw) => translateWaypoint(s, gw).problems);
-  return `${JSON.stringify({ resources, problems }, null, 2)}\n`;
+  const gws = [...s.gateways.values()].filter(isWaypointGateway);
+  const problems = gws.flatMap((gw) => translateWaypoint(s, gw).problems);
+  const issues = [...new Set(gws.flatMap((gw) => translateWaypoint(s, gw).issues.map(formatIssue)))].sort();
+  return `${JSON.stringify({ resources, problems, ...(issues.length > 0 ? { issues } : {}) }, null, 2)}\n`;
 }
 
 const cases = readdirSync(dir)

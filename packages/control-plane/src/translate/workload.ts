@@ -9,6 +9,7 @@ import { hasTargetRefs, isDryRun } from "./authorization.js";
 import { ipBytes } from "./ip-bytes.js";
 import { peerAuthenticationKeys } from "./peer-authentication.js";
 import { serviceHostname, tcpPorts } from "./service.js";
+import { gatewayAddress, resolvePodWaypoint } from "./waypoint-address.js";
 import { canonicalNames, findContainerPort, workloadKind } from "./workload-meta.js";
 
 /** `<cluster>//Pod/<ns>/<name>`: Istio's workload uid for pods (wire-spec §3.5). */
@@ -91,5 +92,12 @@ export function podToWorkload(s: ConfigSnapshot, pod: PodObject): pb.workload.Wo
     status: isPodHealthy(pod) ? pb.workload.WorkloadStatus.HEALTHY : pb.workload.WorkloadStatus.UNHEALTHY,
     clusterId: mesh.clusterId,
     networkMode: hostNetwork ? pb.workload.NetworkMode.HOST_NETWORK : pb.workload.NetworkMode.STANDARD,
+    ...optionalWaypoint(gatewayAddress(s, resolvePodWaypoint(s, pod))),
   });
+}
+
+function optionalWaypoint(w: pb.workload.GatewayAddress | undefined): {
+  waypoint?: pb.workload.GatewayAddress;
+} {
+  return w ? { waypoint: w } : {};
 }
