@@ -1,4 +1,5 @@
 import { Duplex } from "node:stream";
+import { resetLater } from "./reset-later.js";
 
 /**
  * A plain JavaScript Duplex in front of an HTTP/2 stream (the CONNECT tunnel). Node's HTTP/1
@@ -31,7 +32,8 @@ export function jsDuplex(inner: Duplex, head?: Buffer): Duplex {
       cb();
     },
     destroy(err, cb) {
-      if (!inner.destroyed) inner.destroy(err ?? undefined);
+      // Often called from inside the tunnel's own receive path (parser error, response end).
+      resetLater(inner);
       cb(err);
     },
   });

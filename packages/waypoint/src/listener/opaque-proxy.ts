@@ -6,6 +6,7 @@ import { parseIdentity, socketAddress } from "@ambit/api";
 import { connectHeaders, createLogger, formatForwarded, type HbonePool } from "@ambit/core";
 import { pickEndpoint, type Random } from "../route/pick.js";
 import type { TunnelInfo } from "./request-pipeline.js";
+import { resetLater } from "./reset-later.js";
 
 const log = createLogger("waypoint.l4");
 
@@ -48,13 +49,13 @@ export async function proxyOpaque(down: Duplex, t: TunnelInfo, deps: OpaqueDeps)
     down.destroy();
     return;
   }
-  up.on("error", () => down.destroy());
-  down.on("error", () => up.destroy());
+  up.on("error", () => resetLater(down));
+  down.on("error", () => resetLater(up));
   up.once("close", () => {
     if (!down.writableEnded) down.end();
   });
   down.once("close", () => {
-    if (!up.destroyed) up.close();
+    resetLater(up);
   });
   down.pipe(up);
   up.pipe(down);

@@ -38,7 +38,10 @@ function echoBody(name: string, req: http.IncomingMessage | http2.Http2ServerReq
   return JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body });
 }
 
-/** HTTP/1.1 app. Paths: /flaky → 503 on odd hits; /slow → answers after 1 s; else 200 echo. */
+/**
+ * HTTP/1.1 app. Paths: /flaky → 503 on odd hits; /slow → answers after 1 s; /bytes/N → N bytes;
+ * else 200 echo.
+ */
 export async function startHttp1App(name: string): Promise<App> {
   const app: App = { name, hits: 0, port: 0, server: undefined as unknown as net.Server };
   const server = http.createServer((req, res) => {
@@ -50,6 +53,11 @@ export async function startHttp1App(name: string): Promise<App> {
     req.on("end", () => {
       if (req.url?.includes("flaky") && app.hits % 2 === 1) {
         res.writeHead(503).end("flaky");
+        return;
+      }
+      const size = /^\/bytes\/([0-9]+)/.exec(req.url ?? "");
+      if (size) {
+        res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.alloc(Number(size[1]), 120));
         return;
       }
       const delay = req.url?.includes("slow") ? 1000 : 0;
@@ -92,7 +100,16 @@ export async function startTcpApp(name: string): Promise<App> {
   return app;
 }
 
+/** Certificate material of a client identity (for a client in another process). */
+export interface ClientPems {
+  readonly certChain: string;
+  readonly privateKey: string;
+  readonly roots: string;
+}
+
 export interface Harness {
+  /** The `sleep` client's certificate (what `tunnel()` presents). */
+  readonly sleepPems: ClientPems;
   readonly waypoint: WaypointServer;
   readonly metrics: WaypointMetrics;
   readonly logs: AccessLogRecord[];
@@ -111,11 +128,14 @@ export interface Harness {
 
 export async function startHarness(opts: { maxHeaderSize?: number; rand?: () => number } = {}): Promise<Harness> {
   const pki = await createTestPki();
-  const ctx = async (id: typeof WAYPOINT_ID): Promise<tls.SecureContext> => {
+  const pems = async (id: typeof WAYPOINT_ID): Promise<ClientPems> => {
     const leaf = await pki.issue({ identity: id });
-    return createHboneSecureContext({ certChain: leaf.chainPem, privateKey: leaf.keyPem, roots: pki.rootsPem });
+    return { certChain: leaf.chainPem, privateKey: leaf.keyPem, roots: pki.rootsPem };
   };
-  const [wpCtx, sleepCtx, backendCtx] = await Promise.all([ctx(WAYPOINT_ID), ctx(SLEEP_ID), ctx(BACKEND_ID)]);
+  const ctx = async (id: typeof WAYPOINT_ID): Promise<tls.SecureContext> => createHboneSecureContext(await pems(id));
+  const sleepPems = await pems(SLEEP_ID);
+  const sleepCtx = createHboneSecureContext(sleepPems);
+  const [wpCtx, backendCtx] = await Promise.all([ctx(WAYPOINT_ID), ctx(BACKEND_ID)]);
   // Backend side: one HBONE server standing in for every endpoint's ztunnel.
   const apps = new Map<string, number>();
   const backendHbone = new HboneServer({
@@ -171,6 +191,7 @@ export async function startHarness(opts: { maxHeaderSize?: number; rand?: () => 
       }),
   });
   return {
+    sleepPems,
     waypoint,
     metrics,
     logs,

@@ -7,6 +7,7 @@ import { connectHeaders, formatForwarded } from "@ambit/core";
 import type { WeightedBackend } from "../config/types.js";
 import { applyHeaderModifier } from "../filter/header-modifier.js";
 import type { Handler } from "../filter/types.js";
+import { resetLater } from "../listener/reset-later.js";
 import { pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
 import { http1Exchange, http2Exchange } from "./http-upstream.js";
@@ -70,7 +71,7 @@ export function createForwarder(
       );
     }
     if (ctx.signal.aborted) {
-      tunnel.destroy();
+      resetLater(tunnel);
       throw WaypointError.from(ctx.signal.reason);
     }
     const out = { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) };

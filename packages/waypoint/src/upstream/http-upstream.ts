@@ -4,6 +4,7 @@ import type net from "node:net";
 import type { Duplex } from "node:stream";
 import type { L7Request, L7Response } from "../filter/types.js";
 import { jsDuplex } from "../listener/no-writev.js";
+import { resetLater } from "../listener/reset-later.js";
 import { WaypointError } from "../waypoint-error.js";
 
 const noop = () => {};
@@ -55,7 +56,7 @@ export function http1Exchange(tunnel: Duplex, req: L7Request, signal: AbortSigna
     const fail = (e: unknown) => {
       if (failed) return;
       failed = true;
-      tunnel.destroy();
+      resetLater(tunnel);
       reject(
         signal.aborted
           ? WaypointError.from(signal.reason)
@@ -75,7 +76,7 @@ export function http1Exchange(tunnel: Duplex, req: L7Request, signal: AbortSigna
       r.off("error", fail);
       r.on("error", noop);
       res.on("error", noop);
-      const done = () => tunnel.destroy();
+      const done = () => resetLater(tunnel);
       res.once("end", done);
       res.once("close", done);
       resolve({
@@ -84,7 +85,7 @@ export function http1Exchange(tunnel: Duplex, req: L7Request, signal: AbortSigna
         body: res,
         discard: () => {
           res.destroy();
-          tunnel.destroy();
+          resetLater(tunnel);
         },
       });
     });
@@ -112,7 +113,7 @@ export function http2Exchange(tunnel: Duplex, req: L7Request, signal: AbortSigna
     let trailers: Record<string, string> | undefined;
     const close = () => {
       session.close();
-      tunnel.destroy();
+      resetLater(tunnel);
     };
     const fail = (e: unknown) => {
       s.close(http2.constants.NGHTTP2_CANCEL);
