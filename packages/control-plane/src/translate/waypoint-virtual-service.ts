@@ -123,8 +123,8 @@ function convertRule(
   }
   const matches = http.match ?? [];
   for (const [i, m] of matches.entries()) {
-    const bad = UNSUPPORTED_MATCH.filter((f) => m[f] !== undefined);
-    if (m.method && m.method.exact === undefined) bad.push("method (only exact)" as never);
+    const bad: string[] = UNSUPPORTED_MATCH.filter((f) => m[f] !== undefined);
+    if (m.method && m.method.exact === undefined) bad.push("method (only exact)");
     if (bad.length > 0) {
       warn(`${where}.match[${i}]`, `rule dropped: match on ${bad.join(", ")} not supported by the waypoint`);
       return undefined;
