@@ -85,10 +85,35 @@ describe("waypoint bad input (strict HTTP/1.1, upstream failures)", () => {
       /^HTTP\/1\.1 400 /,
     ],
     [
-      "oversized header block",
+      "oversized header block (400, not 431)",
       `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${"a".repeat(9000)}\r\n\r\n`,
-      /^HTTP\/1\.1 431 /,
+      /^HTTP\/1\.1 400 /,
     ],
+    ["oversized request line", `GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`, /^HTTP\/1\.1 400 /],
+    [
+      "many small headers over the limit",
+      `GET / HTTP/1.1\r\nHost: a\r\n${"X-H: 0123456789\r\n".repeat(700)}\r\n`,
+      /^HTTP\/1\.1 400 /,
+    ],
+    [
+      "two Transfer-Encoding headers",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+      /^HTTP\/1\.1 400 /,
+    ],
+    [
+      "negative Content-Length",
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+      /^HTTP\/1\.1 400 /,
+    ],
+    [
+      "signed Content-Length",
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello",
+      /^HTTP\/1\.1 400 /,
+    ],
+    ["space before the header colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["NUL in a header value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u0000c\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["lower-case method", "get / HTTP/1.1\r\nHost: a\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["unknown HTTP version", "GET / HTTP/1.7\r\nHost: a\r\n\r\n", /^HTTP\/1\.1 400 /],
   ];
   for (const [name, bytes, want] of cases) {
     it(`${name} → error status and the tunnel is closed`, async () => {

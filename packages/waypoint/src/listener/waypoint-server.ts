@@ -35,7 +35,7 @@ export interface WaypointServerOptions {
   readonly rand?: Random;
   readonly metrics?: WaypointMetrics;
   readonly accessLog?: AccessLogSink;
-  /** Largest HTTP/1 header block (default 16 KiB; larger → 431 and close). */
+  /** Largest HTTP/1 header block (default 16 KiB; larger → 400 and close). */
   readonly maxHeaderSize?: number;
   /**
    * How long to wait for a client's first bytes when the port declares no protocol (default 1 s);
@@ -247,14 +247,17 @@ export class WaypointServer {
     }
   }
 
-  /** Parser errors (smuggling shapes, oversized headers, bad methods): 400/431, then close. */
+  /**
+   * Parser errors (smuggling shapes, oversized headers or request line, bad methods): 400, then
+   * close. An oversized header block is also a plain 400 (issue #8 asks for one answer to every
+   * malformed request; Envoy's 431 would tell a prober exactly which limit it hit).
+   */
   private onBadHttp1(err: NodeJS.ErrnoException, socket: Duplex): void {
     const code = err.code ?? "HPE_INVALID";
-    const status = code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const text = status === 431 ? "Request Header Fields Too Large" : "Bad Request";
+    const status = 400;
     const info = this.tunnels.get(socket);
     if (socket.writable)
-      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
     socket.once("finish", () => socket.destroy());
     setTimeout(() => socket.destroy(), 1000).unref();
     const fake: L7Request = {
