@@ -5,6 +5,14 @@ import { cmdApply, cmdDelete, cmdDown, cmdExec, cmdStatus, cmdUp } from "./comma
 import { type Io, pathsFrom, processIo } from "./context.js";
 import { runDemo } from "./demo.js";
 import { cmdLogs } from "./logs.js";
+import {
+  cmdWaypointApply,
+  cmdWaypointDelete,
+  cmdWaypointGenerate,
+  cmdWaypointList,
+  cmdWaypointStatus,
+} from "./waypoint.js";
+import { WAYPOINT_FOR } from "./waypoint-view.js";
 import { cmdZc, ZC_VIEWS } from "./zc.js";
 
 function intArg(v: string): number {
@@ -111,6 +119,53 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
         ...(o.node !== undefined ? { node: o.node } : {}),
       });
     });
+  const waypoint = program
+    .command("waypoint")
+    .description("waypoints (L7 proxies of a namespace): generate|apply|list|status|delete");
+  const gwFlags = (c: Command): Command =>
+    c
+      .option("--name <name>", "waypoint (Gateway) name", "waypoint")
+      .option("-n, --namespace <ns>", "namespace", "default")
+      .option("--for <traffic>", `traffic the waypoint takes: ${WAYPOINT_FOR.join("|")}`, "service");
+  interface GwOpts {
+    name: string;
+    namespace: string;
+    for: string;
+  }
+  gwFlags(waypoint.command("generate").description("print the waypoint Gateway YAML")).action((o: GwOpts) =>
+    cmdWaypointGenerate(io, o),
+  );
+  gwFlags(waypoint.command("apply").description("apply a waypoint Gateway (pod, Service and process follow)"))
+    .option("--enroll-namespace", "label the namespace istio.io/use-waypoint=<name>")
+    .option("--wait", "wait until the control plane reports the waypoint Programmed (30 s)")
+    .action(async (o: GwOpts & { enrollNamespace?: boolean; wait?: boolean }, cmd: Command) =>
+      cmdWaypointApply(pathsFrom(g(cmd)), io, o),
+    );
+  waypoint
+    .command("list")
+    .description("waypoints with address, Programmed, node, pod IP and process")
+    .option("-n, --namespace <ns>", "namespace", "default")
+    .option("-A, --all-namespaces", "every namespace")
+    .option("-o, --output <format>", "table, json or yaml", "table")
+    .action(async (o: { namespace: string; allNamespaces?: boolean; output: string }, cmd: Command) =>
+      cmdWaypointList(pathsFrom(g(cmd)), io, o),
+    );
+  waypoint
+    .command("status")
+    .description("conditions from the control plane, pod and process per waypoint")
+    .option("--name <name>", "only this waypoint")
+    .option("-n, --namespace <ns>", "namespace", "default")
+    .option("-o, --output <format>", "table, json or yaml", "table")
+    .action(async (o: { name?: string; namespace: string; output: string }, cmd: Command) =>
+      cmdWaypointStatus(pathsFrom(g(cmd)), io, o),
+    );
+  waypoint
+    .command("delete <names...>")
+    .description("delete waypoints (their pod, Service and process go with them)")
+    .option("-n, --namespace <ns>", "namespace", "default")
+    .action(async (names: string[], o: { namespace: string }, cmd: Command) =>
+      cmdWaypointDelete(pathsFrom(g(cmd)), io, names, o.namespace),
+    );
   program
     .command("demo")
     .description("bring the mesh up, deploy bookinfo, send traffic and print proof")

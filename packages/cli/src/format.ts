@@ -11,7 +11,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-/** `ambit status` as text: cluster, components, nodes, pods, services. */
+/** `ambit status` as text: cluster, components, nodes, pods, waypoints, services. */
 export function formatStatus(s: ClusterStatus): string {
   const parts: string[] = [];
   parts.push(
@@ -51,6 +51,25 @@ export function formatStatus(s: ClusterStatus): string {
           p.mesh,
           p.enrolled,
           String(p.restarts),
+        ]),
+      ),
+    );
+  }
+  if ((s.waypoints ?? []).length > 0) {
+    parts.push(
+      "",
+      formatTable(
+        ["NAMESPACE", "WAYPOINT", "NODE", "POD IP", "VIP", "PROCESS", "HEALTH", "RESTARTS", "DETAIL"],
+        s.waypoints.map((w) => [
+          w.namespace,
+          w.name,
+          w.node,
+          w.ip,
+          w.vip || "-",
+          w.state,
+          w.health,
+          String(w.restarts),
+          w.detail,
         ]),
       ),
     );

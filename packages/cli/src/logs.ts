@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { containerLogName, findPod, LocalError, readPods, type StatePaths } from "@ambit/local";
+import { findPod, LocalError, podLogName, readPods, type StatePaths } from "@ambit/local";
 import type { Io } from "./context.js";
 
 /** Log names available (file names without `.log`). */
@@ -33,7 +33,7 @@ export function resolveLog(
     if (!pod.containers.some((x) => x.name === c)) {
       throw new LocalError("invalid_argument", `pod ${pod.key} has no container ${c}`);
     }
-    return containerLogName(pod, c);
+    return podLogName(pod, c);
   } catch (e) {
     if (e instanceof LocalError && e.code !== "unknown_pod") throw e;
   }

@@ -1,6 +1,7 @@
 export type { NetnsHttpResult, ProbeResult, ProbeTarget } from "./cluster/probe.js";
 export { httpGetInNetns, probeInNetns } from "./cluster/probe.js";
-export { unixGetJson } from "./cluster/unix-http.js";
+export type { UnixHttpResult } from "./cluster/unix-http.js";
+export { unixGet, unixGetJson } from "./cluster/unix-http.js";
 export { assertCanRun, REQUIRED_TOOLS, run, runInNetns, spawnInNetns, which } from "./exec/run.js";
 export type { LocalErrorCode } from "./local-error.js";
 export { LocalError } from "./local-error.js";
