@@ -25,7 +25,8 @@ type ChildMsg =
   | { t: "ready" }
   | { t: "synced"; client: number; address: number; authorization: number }
   | { t: "complete"; client: number }
-  | { t: "changed"; client: number; version: string };
+  | { t: "changed"; client: number; version: string }
+  | { t: "cpu"; ms: number };
 
 async function main(): Promise<void> {
   // RSS of this process before any server state: node + the tsx loader thread (~100 MB), not ambit.
@@ -72,7 +73,13 @@ async function main(): Promise<void> {
   const marker = podNames[0] as string;
   const children = Array.from({ length: CHILD_PROCESSES }, (_, i) =>
     fork(new URL("./xds/clients.ts", import.meta.url), [], {
-      execArgv: ["--conditions=source", "--import", "tsx"],
+      // BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" profiles the clients.
+      execArgv: [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        ...(process.env["BENCH_CHILD_ARGS"]?.split(" ").filter(Boolean) ?? []),
+      ],
       env: {
         ...process.env,
         AMBIT_LOG: "error",
@@ -89,8 +96,17 @@ async function main(): Promise<void> {
   const complete = new Set<number>();
   const changed = new Map<string, Set<number>>();
   let onMsg: () => void = () => {};
+  const cpuReplies: number[] = [];
+  /** CPU ms used so far by all client processes (they share the machine with the server). */
+  const clientsCpuMs = async (): Promise<number> => {
+    cpuReplies.length = 0;
+    for (const c of children) c.send("cpu");
+    await until(() => cpuReplies.length === children.length, 10_000);
+    return cpuReplies.reduce((a, b) => a + b, 0);
+  };
   for (const c of children) {
     c.on("message", (m: ChildMsg) => {
+      if (m.t === "cpu") cpuReplies.push(m.ms);
       if (process.env["BENCH_DEBUG"]) process.stderr.write(`${JSON.stringify(m)}\n`);
       if (m.t === "synced") synced.add(m.client);
       if (m.t === "complete") complete.add(m.client);
@@ -122,6 +138,7 @@ async function main(): Promise<void> {
   const connectMs = performance.now() - connectStart;
 
   // Phase 2: publish the full snapshot to the connected clients; done when all hold everything.
+  const clientsCpuBefore = await clientsCpuMs();
   const profiler = values["profile-push"] ? await startProfiler() : undefined;
   const pushStart = performance.now();
   const cpuPush = process.cpuUsage();
@@ -136,6 +153,7 @@ async function main(): Promise<void> {
   const fullPushServerCpuMs = cpuMs(process.cpuUsage(cpuPush));
   const rssAfterPush = process.memoryUsage.rss();
   if (profiler && values["profile-push"]) await profiler.stop(values["profile-push"]);
+  const fullPushClientsCpuMs = (await clientsCpuMs()) - clientsCpuBefore;
 
   const changeMs: number[] = [];
   const changeCpuMs: number[] = [];
@@ -171,6 +189,7 @@ async function main(): Promise<void> {
     connectMs: Math.round(connectMs),
     fullPushMs: Math.round(fullPushMs),
     fullPushServerCpuMs: Math.round(fullPushServerCpuMs),
+    fullPushClientsCpuMs: Math.round(fullPushClientsCpuMs),
     changeMs: changeMs.map((x) => Math.round(x * 10) / 10),
     changeMedianMs: Math.round(median(changeMs) * 10) / 10,
     changeMaxMs: Math.round(Math.max(...changeMs) * 10) / 10,
@@ -180,7 +199,7 @@ async function main(): Promise<void> {
     serverRssMb: Math.round(rssAfterPush / 2 ** 20),
     serverPeakRssMb: Math.round(peakRss / 2 ** 20),
     streamsSynced: status.streams.filter((s) => s.types.every((t) => t.sync === "synced")).length,
-    loadAverage1m: Math.round(loadavg()[0] ?? 0),
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
     goals: GOALS,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -104,6 +104,10 @@ for (let k = 0; k < count; k++) {
 
 process.on("message", (m) => {
   if (m === "start") for (const s of starters) stoppers.push(s());
+  if (m === "cpu") {
+    const u = process.cpuUsage();
+    send({ t: "cpu", ms: (u.user + u.system) / 1000 });
+  }
 });
 process.on("SIGTERM", () => {
   for (const s of stoppers) s();

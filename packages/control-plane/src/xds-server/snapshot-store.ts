@@ -1,5 +1,6 @@
 import { encodeDeltaResponse, encodeResource, frameResources } from "@ambit/core";
 import type { XdsResource } from "../model/xds-generator.js";
+import { sharedFrame } from "./shared-frames.js";
 
 /** What the server serves: per type URL, the resources by primary name (a generator's output). */
 export type XdsSnapshotResources = ReadonlyMap<string, ReadonlyMap<string, XdsResource>>;
@@ -42,8 +43,8 @@ export class PublishedSnapshot {
 
   /**
    * The response carrying every resource of one type, encoded once and sent as the same bytes to
-   * every stream that needs the full set (new wildcard subscribers): one copy per client instead
-   * of an encode per client. Its nonce is keyed, hence shared by those streams.
+   * every stream that needs the full set (new wildcard subscribers), as a {@link sharedFrame}
+   * (no copy per client). Its nonce is keyed, hence shared by those streams.
    */
   fullResponse(
     typeUrl: string,
@@ -53,9 +54,11 @@ export class PublishedSnapshot {
     let full = this.fullResponses.get(typeUrl);
     if (!full) {
       const body = frameResources([...this.of(typeUrl).values()].map(encode));
-      const bytes = encodeDeltaResponse(
-        { typeUrl, nonce, systemVersionInfo: String(this.version), removedResources: [] },
-        body,
+      const bytes = sharedFrame(
+        encodeDeltaResponse(
+          { typeUrl, nonce, systemVersionInfo: String(this.version), removedResources: [] },
+          body,
+        ),
       );
       full = { nonce, bytes };
       this.fullResponses.set(typeUrl, full);
@@ -104,9 +107,10 @@ export class SnapshotStore {
       const names = new Set<string>();
       for (const [name, r] of after) {
         const old = before.get(name);
+        if (old === r) continue;
         if (old === undefined) names.add(name);
         else if (old.version !== r.version || !sameAliases(old.aliases, r.aliases)) names.add(name);
-        else if (old !== r) {
+        else {
           const bytes = this.encoded.get(old);
           if (bytes) this.encoded.set(r, bytes);
         }

@@ -82,25 +82,47 @@ describe("planPush", () => {
 });
 
 describe("PushThrottle", () => {
-  it("queues beyond the limit, wakes waiters FIFO on release, and frees stuck slots", async () => {
-    const th = new PushThrottle(1, 30);
+  it("bounds bytes in flight, wakes waiters FIFO on release, and frees stuck grants", async () => {
+    const th = new PushThrottle(100, 30);
     const woken: string[] = [];
-    const r1 = th.tryAcquire(() => woken.push("x"));
+    const r1 = th.tryAcquire(() => woken.push("x"), 60);
     assert.ok(r1);
-    const wa = () => woken.push("a");
+    const small = th.tryAcquire(() => woken.push("s"), 40);
+    assert.ok(small, "a response that fits the remaining budget goes straight out");
+    assert.equal(th.activeBytes, 100);
+    assert.equal(th.active, 2);
+    let aRetried = 0;
+    const wa = () => {
+      aRetried += 1;
+      woken.push("a");
+    };
     const wb = () => woken.push("b");
-    assert.equal(th.tryAcquire(wa), undefined);
-    assert.equal(th.tryAcquire(wb), undefined);
-    assert.equal(th.tryAcquire(wa), undefined, "re-registration is one waiter");
+    assert.equal(th.tryAcquire(wa, 50), undefined);
+    assert.equal(th.tryAcquire(wb, 10), undefined);
+    assert.equal(th.tryAcquire(wa, 50), undefined, "re-registration is one waiter");
     assert.equal(th.queued, 2);
+    assert.ok(
+      th.tryAcquire(() => {}, 0),
+      "zero bytes (shared responses) are always granted",
+    );
+    assert.equal(th.active, 2, "zero-byte grants are not counted");
+    small();
+    // 60 in use: "a" (50) does not fit yet and, FIFO, holds back "b".
+    assert.deepEqual(woken, []);
     r1();
     r1(); // idempotent
-    // "a" was woken but took no slot, so "b" was woken too.
+    // "a" was woken but took nothing, so "b" was woken too.
     assert.deepEqual(woken, ["a", "b"]);
-    const stuck = th.tryAcquire(() => {});
-    assert.ok(stuck);
-    assert.equal(th.active, 1);
+    assert.equal(aRetried, 1);
+    assert.equal(th.queued, 0);
+    const huge = th.tryAcquire(() => {}, 1000);
+    assert.ok(huge, "a response larger than the budget is granted when nothing else is in flight");
+    assert.equal(
+      th.tryAcquire(() => {}, 1),
+      undefined,
+    );
     await new Promise((r) => setTimeout(r, 60));
-    assert.equal(th.active, 0, "a slot not released in time is reclaimed");
+    assert.equal(th.activeBytes, 0, "a grant not released in time is reclaimed");
+    assert.equal(th.queued, 0, "the waiter was woken by the reclaim");
   });
 });

@@ -177,9 +177,9 @@ describe("XdsServer (delta ADS over TLS)", () => {
 
 describe("XdsServer with slow clients", () => {
   it("a client that never reads does not delay others and holds one response per type", async () => {
-    // Stuck slots are only reclaimed after 60 s here: if slow clients could block the fast one,
+    // Stuck grants are only reclaimed after 60 s here: if slow clients could block the fast one,
     // its waits below would time out.
-    const t = await startTestServer({ maxConcurrentPushes: 4, stuckWriteMs: 60_000 });
+    const t = await startTestServer({ maxBytesInFlight: 64 * 1024, stuckWriteMs: 60_000 });
     // ~3 MB per full push: larger than HTTP/2 windows, so unread pushes stay stuck in flight.
     const big = Array.from({ length: 3000 }, (_, i) =>
       workloadResource(`Kubernetes//Pod/big/p${i}`, `10.1.${i >> 8}.${i & 255}`, "x".repeat(1000)),

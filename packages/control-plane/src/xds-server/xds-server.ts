@@ -9,6 +9,7 @@ import {
 } from "@ambit/core";
 import * as grpc from "@grpc/grpc-js";
 import { PushThrottle } from "./push-throttle.js";
+import { installSharedFrames } from "./shared-frames.js";
 import { SnapshotStore, type XdsSnapshotResources } from "./snapshot-store.js";
 import type { XdsServerStatus } from "./xds-status.js";
 import { XdsStream } from "./xds-stream.js";
@@ -30,9 +31,12 @@ export interface ServiceRegistry {
 
 export interface XdsServerOptions {
   readonly authenticator: XdsAuthenticator;
-  /** Max responses being written at once over all streams (default 16). */
-  readonly maxConcurrentPushes?: number;
-  /** A write slot is given back after this long even if the client is not reading (default 10 s). */
+  /**
+   * Max bytes of per-client responses being written at once over all streams (default 32 MiB).
+   * Shared full-snapshot responses do not count (see {@link PushThrottle}).
+   */
+  readonly maxBytesInFlight?: number;
+  /** A write's budget is given back after this long even if the client is not reading (default 10 s). */
   readonly stuckWriteMs?: number;
   readonly now?: () => number;
 }
@@ -51,8 +55,9 @@ export class XdsServer {
   private nextStreamId = 0;
 
   constructor(private readonly opts: XdsServerOptions) {
-    this.throttle = new PushThrottle(opts.maxConcurrentPushes ?? 16, opts.stuckWriteMs ?? 10_000);
+    this.throttle = new PushThrottle(opts.maxBytesInFlight ?? 32 * 2 ** 20, opts.stuckWriteMs ?? 10_000);
     this.now = opts.now ?? Date.now;
+    installSharedFrames();
   }
 
   /** Register the ADS service on a server (before it starts). */
@@ -82,6 +87,7 @@ export class XdsServer {
       snapshotVersion: this.store.snapshot.version,
       streams: [...this.streams.values()].map((s) => s.status()),
       pushesActive: this.throttle.active,
+      pushBytesActive: this.throttle.activeBytes,
       pushesQueued: this.throttle.queued,
     };
   }

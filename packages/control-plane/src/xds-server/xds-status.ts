@@ -40,7 +40,8 @@ export interface XdsServerStatus {
   /** Current snapshot version (0 before the first update). */
   readonly snapshotVersion: number;
   readonly streams: readonly XdsStreamStatus[];
-  /** Responses being written right now / streams waiting for a write slot. */
+  /** Per-client responses being written right now, their bytes, and streams waiting for budget. */
   readonly pushesActive: number;
+  readonly pushBytesActive: number;
   readonly pushesQueued: number;
 }

@@ -49,7 +49,7 @@ type DuplexCall = grpc.ServerDuplexStream<DeltaRequest, DeltaResponseFrame>;
 /**
  * One client's delta ADS stream: per-type subscriptions, nonce-checked ACK/NACK, and pushes that
  * coalesce — a stream never queues snapshots; when it may send (no unacked response of that type
- * and a throttle slot), it sends the difference between what the client holds and the latest
+ * and room in the throttle's byte budget), it sends the difference between what the client holds and the latest
  * snapshot. A slow client therefore costs at most one response per type, however many updates.
  */
 export class XdsStream {
@@ -58,9 +58,8 @@ export class XdsStream {
   private metadata: Record<string, string> = {};
   private closed = false;
   private readonly retry = (): void => this.pump();
-  /** The throttle slot this stream holds while any of its writes is unflushed (one per stream). */
-  private slot: (() => void) | undefined;
-  private unflushed = 0;
+  /** Throttle grants of this stream's writes that are not flushed yet. */
+  private readonly unflushed = new Set<() => void>();
   readonly connectedAt: number;
 
   constructor(
@@ -153,12 +152,9 @@ export class XdsStream {
         sub.syncedVersion = snap.version;
         continue;
       }
-      if (!this.slot) {
-        this.slot = this.ctx.throttle.tryAcquire(this.retry);
-        if (!this.slot) return; // queued: the throttle calls pump() again when a slot frees up
-      }
       let nonce: string;
       let bytes: Uint8Array;
+      let cost: number;
       if (plan.full) {
         const full = snap.fullResponse(
           sub.typeUrl,
@@ -167,6 +163,7 @@ export class XdsStream {
         );
         nonce = full.nonce;
         bytes = full.bytes;
+        cost = 0; // shared by every stream and held by the snapshot anyway
       } else {
         nonce = this.ctx.nonces.next();
         bytes = encodeDeltaResponse(
@@ -178,40 +175,38 @@ export class XdsStream {
           },
           plan.resources.map((r) => this.ctx.store.encode(r)),
         );
+        cost = bytes.byteLength;
       }
+      const release = this.ctx.throttle.tryAcquire(this.retry, cost);
+      if (!release) return; // queued: the throttle calls pump() again when bytes free up
       commitPlan(sub, plan, snap);
       state.mustRespond = false;
       state.inFlight = { nonce, at: this.ctx.now(), snapshot: snap.version };
       state.lastSentNonce = nonce;
-      this.unflushed += 1;
-      this.call.write(bytes, () => this.onFlushed());
-      log.debug("pushed", {
-        stream: this.id,
-        type: shortTypeUrl(sub.typeUrl),
-        nonce,
-        resources: plan.full ? snap.of(sub.typeUrl).size : plan.resources.length,
-        removed: plan.removed.length,
+      this.unflushed.add(release);
+      this.call.write(bytes, () => {
+        this.unflushed.delete(release);
+        release();
       });
+      if (log.debugEnabled) {
+        log.debug("pushed", {
+          stream: this.id,
+          type: shortTypeUrl(sub.typeUrl),
+          nonce,
+          resources: plan.full ? snap.of(sub.typeUrl).size : plan.resources.length,
+          removed: plan.removed.length,
+        });
+      }
     }
   }
 
-  private onFlushed(): void {
-    this.unflushed -= 1;
-    if (this.unflushed === 0) this.releaseSlot();
-  }
-
-  private releaseSlot(): void {
-    const slot = this.slot;
-    this.slot = undefined;
-    slot?.();
-  }
-
-  /** Stream ended: give back the throttle slot and stop pushing. */
+  /** Stream ended: give back its throttle grants and stop pushing. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.ctx.throttle.cancel(this.retry);
-    this.releaseSlot();
+    for (const release of this.unflushed) release();
+    this.unflushed.clear();
   }
 
   /** End the stream from the server side (the client reconnects with its versions). */

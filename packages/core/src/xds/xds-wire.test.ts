@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pb from "@ambit/api/pb";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { deltaAdsMethod } from "./ads-method.js";
 import { joinRejections } from "./delta-ads-client.js";
 import { buildZtunnelNode, nodeMetadata, parseProxyNodeId, ztunnelNodeId } from "./node.js";
@@ -40,6 +40,29 @@ describe("xds wire helpers", () => {
     );
     // The grpc codec reads the same bytes.
     assert.equal(deltaAdsMethod.responseDeserialize(Buffer.from(fromList)).resources.length, 2);
+  });
+
+  it("hand-encoded Resource bytes equal protobuf-es output", () => {
+    const cases = [
+      { name: "ns/a", version: "0123456789abcdef", aliases: ["net/10.0.0.1", "", "ü"] },
+      { name: "", version: "", aliases: [] },
+      { name: "x".repeat(200), version: "v", aliases: ["a".repeat(20000)] },
+    ];
+    const anys = [
+      policy("p").resource,
+      { ...policy("q").resource, value: new Uint8Array(0) },
+      { ...policy("r").resource, typeUrl: "" },
+      { ...policy("s").resource, value: new Uint8Array(70000).fill(7) },
+    ];
+    for (const c of cases) {
+      for (const resource of anys) {
+        const expected = toBinary(
+          pb.discovery.ResourceSchema,
+          create(pb.discovery.ResourceSchema, { ...c, resource }),
+        );
+        assert.deepEqual(encodeResource({ ...c, resource }), expected);
+      }
+    }
   });
 
   it("large resources get multi-byte length prefixes", () => {
