@@ -194,7 +194,9 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
       plan: env.plan,
       haveWrk: env.haveWrk,
     };
-    for (let i = 0; i < env.plan.reps; i++) {
+    const nReps =
+      env.plan.mode === "quick" ? Math.min(env.plan.reps, path.quickReps ?? env.plan.reps) : env.plan.reps;
+    for (let i = 0; i < nReps; i++) {
       let rep: RepResult;
       try {
         rep = await measureRep(menv, setup);
@@ -203,13 +205,13 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
         // fails only when no repetition succeeds.
         const reason = e instanceof Error ? e.message : String(e);
         failedReps.push(`rep ${i + 1}: ${reason}`);
-        shout(`${path.name} rep ${i + 1}/${env.plan.reps} failed: ${reason}`);
+        shout(`${path.name} rep ${i + 1}/${nReps} failed: ${reason}`);
         continue;
       }
       reps.push(rep);
       const r = rep.rates.map((x) => `p99@${x.rate} ${x.latencyMs.p99.toFixed(3)} ms`).join(", ");
       note(
-        `${path.name} rep ${i + 1}/${env.plan.reps}: ${rep.throughputGbps.toFixed(2)} Gbit/s, ${r}, max ${Math.round(rep.maxRps)} rps, ${Math.round(rep.connPerS)} conn/s`,
+        `${path.name} rep ${i + 1}/${nReps}: ${rep.throughputGbps.toFixed(2)} Gbit/s, ${r}, max ${Math.round(rep.maxRps)} rps, ${Math.round(rep.connPerS)} conn/s`,
       );
     }
     if (reps.length === 0) {

@@ -59,6 +59,11 @@ export interface BenchPath {
   readonly kind: PathKind;
   /** One line for the report: what the proxies are and how they are chained. */
   readonly description: string;
+  /**
+   * At most this many repetitions in `--quick` (default: the plan's). For paths whose setup or
+   * repetitions are slow, so that the quick run stays short; the full run always does every rep.
+   */
+  readonly quickReps?: number;
   /** Executables the path needs, each with the Debian package that provides it. */
   readonly needs: readonly { readonly bin: string; readonly pkg: string }[];
   /** Starts the path's proxies; the harness then verifies one HTTP request through it. */

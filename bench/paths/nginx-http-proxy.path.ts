@@ -51,6 +51,8 @@ export const benchPath: BenchPath = {
   kind: "peer",
   description:
     "nginx on node A as a plain HTTP/1.1 reverse proxy (1 worker, keep-alive upstream pool) → server pod; iperf3 via nginx stream; no TLS",
+  // --quick: one repetition, so that adding this peer keeps the quick run short (full run: all).
+  quickReps: 1,
   needs: [
     { bin: "nginx", pkg: "nginx" },
     { bin: STREAM_MODULE, pkg: "libnginx-mod-stream" },
