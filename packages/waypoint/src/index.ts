@@ -1,3 +1,7 @@
+export type { WaypointAdminSources, WaypointReadiness, WaypointReadinessInputs } from "./admin/index.js";
+export { decideWaypointReadiness, waypointConfigDump } from "./admin/index.js";
+export type { ListenAddress, WaypointApp, WaypointProcessConfig } from "./app.js";
+export { startWaypoint } from "./app.js";
 export type { ConfigErrorCode } from "./config/config-error.js";
 export { ConfigError } from "./config/config-error.js";
 export { fromWaypointConfig } from "./config/from-pb.js";
@@ -30,3 +34,18 @@ export { stdoutAccessLog } from "./telemetry/access-log.js";
 export { REQUEST_LABELS, WaypointMetrics } from "./telemetry/metrics.js";
 export type { WaypointErrorCode } from "./waypoint-error.js";
 export { WaypointError } from "./waypoint-error.js";
+export type {
+  AppliedWaypointConfig,
+  WaypointConfigRejection,
+  WaypointNodeInfo,
+  WaypointXdsClientOptions,
+} from "./xds/index.js";
+export {
+  buildWaypointNode,
+  convertWaypointResource,
+  WAYPOINT_TYPE_URL,
+  WaypointConfigUpdater,
+  WaypointXdsClient,
+  waypointNodeId,
+  waypointResourceName,
+} from "./xds/index.js";

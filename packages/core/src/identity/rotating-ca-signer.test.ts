@@ -31,7 +31,7 @@ describe("watchedFileText / waitForFiles", () => {
     assert.equal(text(), "second-token-longer");
   });
 
-  it("waits for every path, reports the missing ones once, and gives up when stopped", async () => {
+  it("waits for every path to be non-empty, reports the missing ones once, and gives up when stopped", async () => {
     const a = join(dir, "a");
     const b = join(dir, "b");
     const told: (readonly string[])[] = [];
@@ -41,8 +41,14 @@ describe("watchedFileText / waitForFiles", () => {
       (m) => told.push(m),
       10,
     );
+    let done = false;
+    void waiting.then(() => {
+      done = true;
+    });
     await writeFile(a, "x");
-    await new Promise((r) => setTimeout(r, 30));
+    await writeFile(b, ""); // created, not written yet: still waiting
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(done, false);
     await writeFile(b, "y");
     assert.equal(await waiting, true);
     assert.deepEqual(told, [[a, b]]);

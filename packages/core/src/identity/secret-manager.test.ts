@@ -159,7 +159,7 @@ describe("SecretManager against a real gRPC CA over TLS", () => {
 describe("rotation under a stream of real mTLS handshakes", () => {
   let ca: TestCaServer;
   before(async () => {
-    ca = await startTestCaServer({ ttlMs: 2_000 });
+    ca = await startTestCaServer({ ttlMs: 4_000 });
   });
   after(() => ca.close());
 
@@ -170,7 +170,7 @@ describe("rotation under a stream of real mTLS handshakes", () => {
       node: "node-a",
       token: "x".repeat(43),
     });
-    const m = new SecretManager({ signer: client, ttlSeconds: 2 });
+    const m = new SecretManager({ signer: client, ttlSeconds: 4 });
     try {
       m.prefetch(pageId);
       await m.fetchCertificate(pageId);
@@ -217,7 +217,9 @@ describe("rotation under a stream of real mTLS handshakes", () => {
         });
       let ok = 0;
       const failures: string[] = [];
-      const until = Date.now() + 3_200; // > 1.5 lifetimes of 2 s: renewals every ~1 s
+      // > 1.5 lifetimes of 4 s: renewals every ~2 s. X.509 times have 1 s resolution, so a leaf may
+      // live only ~3 s; 4 s (not 2 s) keeps a renewal delayed by a loaded machine inside the lifetime.
+      const until = Date.now() + 6_500;
       while (Date.now() < until) {
         await Promise.all(
           Array.from({ length: 4 }, () =>

@@ -3,7 +3,7 @@
  * demand, re-read only when (inode, size, mtime) changed, so calling it per request costs one
  * `stat`. Shared by ztunnel and the waypoint, which both authenticate with their node's token.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 /**
  * A getter for `path`'s trimmed text. While the file is missing or unreadable it returns the last
@@ -27,9 +27,19 @@ export function watchedFileText(path: string): () => string | undefined {
   };
 }
 
+/** Exists and is not empty (a file being written non-atomically may be seen empty first). */
+function present(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Wait (polling every `intervalMs`) until every path exists; false when `stopped()` turned true
- * first. `onWaiting` is told the missing paths once, so the log says what a process waits for.
+ * Wait (polling every `intervalMs`) until every path exists and is not empty; false when
+ * `stopped()` turned true first. `onWaiting` is told the missing paths once, so the log says what
+ * a process waits for.
  */
 export async function waitForFiles(
   paths: readonly string[],
@@ -38,9 +48,9 @@ export async function waitForFiles(
   intervalMs = 200,
 ): Promise<boolean> {
   let told = false;
-  while (!paths.every((p) => existsSync(p))) {
+  while (!paths.every(present)) {
     if (stopped()) return false;
-    if (!told) onWaiting?.(paths.filter((p) => !existsSync(p)));
+    if (!told) onWaiting?.(paths.filter((p) => !present(p)));
     told = true;
     await new Promise((r) => setTimeout(r, intervalMs));
   }

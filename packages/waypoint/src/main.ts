@@ -1,0 +1,155 @@
+/**
+ * Waypoint process entry (run by the local runtime inside the waypoint pod's netns):
+ *
+ *   node dist/main.js --name <gw> --namespace <ns> --node <node> --state-dir <d> --xds-address <ip:port>
+ *     [--ca-address <ip:port>] [--root-cert <pem>] [--token-file <f>] [--trust-domain <td>]
+ *     [--cluster-id <id>] [--pod-name <pod>] [--pod-ip <ip>] [--hbone-port <n>] [--admin-port <n>]
+ *     [--metrics-port <n>] [--readiness-port <n>] [--log-level <l>]
+ *
+ * Defaults follow the local state-dir layout: root cert `<d>/ca/root-cert.pem`, token
+ * `<d>/nodes/<node>/node-token`; pod name `<gw>-waypoint`. Usage errors exit 2 with the usage.
+ * Logs JSON lines on stderr, access log on stdout. SIGTERM/SIGINT: drain, exit 0.
+ */
+import { isIP } from "node:net";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Ports } from "@ambit/api";
+import {
+  CodedError,
+  createLogger,
+  errorMessage,
+  type LogLevel,
+  runMain,
+  setLogBase,
+  setLogLevel,
+  stopOnSignals,
+} from "@ambit/core";
+import { startWaypoint, type WaypointProcessConfig } from "./app.js";
+
+const log = createLogger("waypoint.main");
+
+export const USAGE =
+  "usage: waypoint --name <gateway> --namespace <ns> --node <node> --state-dir <dir> --xds-address <ip:port> " +
+  "[--ca-address <ip:port>] [--root-cert <pem>] [--token-file <file>] [--trust-domain <td>] [--cluster-id <id>] " +
+  "[--pod-name <pod>] [--pod-ip <ip>] [--hbone-port <n>] [--admin-port <n>] [--metrics-port <n>] " +
+  "[--readiness-port <n>] [--log-level debug|info|warn|error]";
+
+/** Why the flags were refused; main prints the message (which ends with the usage) and exits 2. */
+export type UsageErrorCode = "bad_flags" | "missing_flag" | "invalid_value";
+
+export class UsageError extends CodedError<UsageErrorCode> {
+  override readonly name = "UsageError";
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const TRUST_DOMAIN = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
+
+function fail(msg: string, code: UsageErrorCode = "invalid_value"): never {
+  throw new UsageError(code, `${msg}\n${USAGE}`);
+}
+
+function port(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name}: bad port ${v}`);
+  return n;
+}
+
+function address(name: string, v: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) fail(`--${name}: expected <host:port>, got ${v}`);
+  return v;
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v === "") fail(`--${name} missing`, "missing_flag");
+  return v;
+}
+
+/** Flags → config; throws {@link UsageError} (message ends with the usage) on anything wrong. */
+export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfig & { logLevel: LogLevel } {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        name: { type: "string" },
+        namespace: { type: "string" },
+        node: { type: "string" },
+        "state-dir": { type: "string" },
+        "xds-address": { type: "string" },
+        "ca-address": { type: "string" },
+        "root-cert": { type: "string" },
+        "token-file": { type: "string" },
+        "trust-domain": { type: "string" },
+        "cluster-id": { type: "string" },
+        "pod-name": { type: "string" },
+        "pod-ip": { type: "string" },
+        "hbone-port": { type: "string" },
+        "admin-port": { type: "string" },
+        "metrics-port": { type: "string" },
+        "readiness-port": { type: "string" },
+        "log-level": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    fail(errorMessage(e), "bad_flags");
+  }
+  const name = required(values, "name");
+  const namespace = required(values, "namespace");
+  const node = required(values, "node");
+  const stateDir = required(values, "state-dir");
+  const xdsAddress = address("xds-address", required(values, "xds-address"));
+  if (!DNS_LABEL.test(name)) fail(`--name: not a DNS label: ${name}`);
+  if (!DNS_LABEL.test(namespace)) fail(`--namespace: not a DNS label: ${namespace}`);
+  if (!DNS_NAME.test(node)) fail(`--node: invalid node name ${node}`);
+  const trustDomain = values["trust-domain"] ?? "cluster.local";
+  if (!TRUST_DOMAIN.test(trustDomain)) fail(`--trust-domain: invalid ${trustDomain}`);
+  const podName = values["pod-name"] ?? `${name}-waypoint`;
+  if (!DNS_NAME.test(podName)) fail(`--pod-name: invalid ${podName}`);
+  const podIp = values["pod-ip"];
+  if (podIp !== undefined && isIP(podIp) === 0) fail(`--pod-ip: not an IP address: ${podIp}`);
+  const level = values["log-level"] ?? "info";
+  if (!LEVELS.includes(level)) fail(`--log-level: bad level ${level}`);
+  const clusterId = values["cluster-id"] ?? "Kubernetes";
+  if (clusterId === "") fail("--cluster-id: empty");
+  return {
+    name,
+    namespace,
+    node,
+    xdsAddress,
+    caAddress: values["ca-address"] !== undefined ? address("ca-address", values["ca-address"]) : xdsAddress,
+    rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
+    tokenFile: values["token-file"] ?? join(stateDir, "nodes", node, "node-token"),
+    trustDomain,
+    clusterId,
+    podName,
+    podIp,
+    hbone: { host: "0.0.0.0", port: port("hbone-port", values["hbone-port"], Ports.hbone) },
+    admin: { host: "127.0.0.1", port: port("admin-port", values["admin-port"], Ports.admin) },
+    metrics: { host: "0.0.0.0", port: port("metrics-port", values["metrics-port"], Ports.metrics) },
+    readiness: { host: "0.0.0.0", port: port("readiness-port", values["readiness-port"], Ports.readiness) },
+    logLevel: level as LogLevel,
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: ReturnType<typeof parseWaypointArgs>;
+  try {
+    cfg = parseWaypointArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    process.exit(2);
+  }
+  setLogLevel(cfg.logLevel);
+  setLogBase({ component: "waypoint", gateway: `${cfg.namespace}/${cfg.name}`, node: cfg.node });
+  const app = await startWaypoint(cfg);
+  stopOnSignals(log, () => app.stop(), "draining");
+}
+
+runMain(log, "waypoint", main);
