@@ -108,6 +108,7 @@ export const PASSTHROUGH_KINDS: ReadonlySet<string> = new Set([
   "AuthorizationPolicy",
   "PeerAuthentication",
   "RequestAuthentication",
+  "VirtualService",
   "Gateway",
   "HTTPRoute",
   "GRPCRoute",

@@ -110,6 +110,35 @@ metadata: {name: x, labels: {istio.io/dataplane-mode: ambient}}
     assert.equal(objs[2]?.raw["spec"] !== undefined, true, "pass-through keeps the document");
   });
 
+  it("passes the waypoint's L7 kinds (VirtualService, RequestAuthentication, HTTPRoute) through unchanged", () => {
+    const objs = parseManifestText(
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: faults, namespace: shop}
+spec: {hosts: [reviews], http: [{fault: {abort: {httpStatus: 418, percentage: {value: 100}}}}]}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: shop}
+spec: {jwtRules: [{issuer: me}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec: {}
+`,
+      "l7.yaml",
+    );
+    assert.deepEqual(
+      objs.map((o) => o.key),
+      ["VirtualService/shop/faults", "RequestAuthentication/shop/jwt", "HTTPRoute/shop/r"],
+    );
+    assert.deepEqual(objs[0]?.raw["spec"], {
+      hosts: ["reviews"],
+      http: [{ fault: { abort: { httpStatus: 418, percentage: { value: 100 } } } }],
+    });
+  });
+
   it("rejects bad input with file, document and field", () => {
     assert.equal(
       code(() => parseManifestText("kind: Pod\n", "a.yaml")),
