@@ -62,6 +62,7 @@ export {
   refreshAt,
   SecretManager,
   waitForFiles,
+  waitForRootCert,
   watchedFileText,
   workloadCertificateFromChain,
 } from "./identity/index.js";

@@ -5,8 +5,6 @@
  * readiness (15021). Every part is built in its own folder; this file connects them and owns the
  * start/stop order.
  */
-import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import { networkInterfaces } from "node:os";
 import { formatIdentity, makeIdentity, Ports } from "@ambit/api";
@@ -19,6 +17,7 @@ import {
   SecretManager,
   type WorkloadCertificate,
   waitForFiles,
+  waitForRootCert,
   watchedFileText,
 } from "@ambit/core";
 import {
@@ -92,23 +91,6 @@ function firstIpv4(): string | undefined {
   return undefined;
 }
 
-/** The root bundle once it parses (the writer may not be done yet); undefined when stopped first. */
-async function readRoots(path: string, stopped: () => boolean): Promise<string | undefined> {
-  let logged = false;
-  for (;;) {
-    const pem = readFileSync(path, "utf8");
-    try {
-      new X509Certificate(pem);
-      return pem;
-    } catch (e) {
-      if (!logged) log.warn("root certificate not usable yet; retrying", { path, error: errorMessage(e) });
-      logged = true;
-    }
-    if (stopped()) return undefined;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 function listenTcp(server: net.Server, at: ListenAddress): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -146,6 +128,7 @@ export async function startWaypoint(cfg: WaypointProcessConfig): Promise<Waypoin
       bootstrapped: secrets !== undefined,
       certificate: secrets?.findCertificate(identity) !== undefined,
       config: updater.current() !== undefined,
+      draining: stopped,
       identity: idText,
       resource,
     });
@@ -224,7 +207,11 @@ export async function startWaypoint(cfg: WaypointProcessConfig): Promise<Waypoin
       (missing) => log.info("waiting for bootstrap files", { missing }),
     );
     if (!found) return;
-    const rootsPem = await readRoots(cfg.rootCertPath, () => stopped);
+    const rootsPem = await waitForRootCert(
+      cfg.rootCertPath,
+      () => stopped,
+      (reason) => log.warn("root certificate not usable yet; retrying", { path: cfg.rootCertPath, reason }),
+    );
     if (rootsPem === undefined) return;
     const token = watchedFileText(cfg.tokenFile);
     signer = createRotatingSigner({ address: cfg.caAddress, rootsPem, node: cfg.node, token });

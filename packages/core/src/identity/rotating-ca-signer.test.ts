@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeIdentity } from "@ambit/api";
-import { startTestCaServer, type TestCaServer } from "@ambit/testing";
+import { createTestPki, startTestCaServer, type TestCaServer } from "@ambit/testing";
 import { CertificateError } from "./certificate-error.js";
 import { createWorkloadCsr } from "./csr.js";
+import { waitForRootCert } from "./root-cert.js";
 import { createRotatingSigner } from "./rotating-ca-signer.js";
 import { waitForFiles, watchedFileText } from "./watched-file-text.js";
 
@@ -53,6 +54,33 @@ describe("watchedFileText / waitForFiles", () => {
     assert.equal(await waiting, true);
     assert.deepEqual(told, [[a, b]]);
     assert.equal(await waitForFiles([join(dir, "never")], () => true), false);
+  });
+});
+
+describe("waitForRootCert", () => {
+  it("re-reads a half-written bundle until it parses; gives up when stopped", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ambit-roots-"));
+    try {
+      const p = join(dir, "root-cert.pem");
+      const { rootsPem } = await createTestPki();
+      await writeFile(p, rootsPem.slice(0, 100));
+      const reasons: string[] = [];
+      const waiting = waitForRootCert(
+        p,
+        () => false,
+        (r) => reasons.push(r),
+        10,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      await writeFile(p, rootsPem);
+      assert.equal(await waiting, rootsPem);
+      assert.equal(reasons.length, 1);
+      await writeFile(p, "not a certificate");
+      assert.equal(await waitForRootCert(p, () => true), undefined);
+      assert.equal(await waitForRootCert(join(dir, "missing"), () => true), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

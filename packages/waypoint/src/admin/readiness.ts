@@ -12,6 +12,8 @@ export interface WaypointReadinessInputs {
   readonly certificate: boolean;
   /** A configuration is in force. */
   readonly config: boolean;
+  /** SIGTERM received: the pod must leave the serving set while open tunnels drain. */
+  readonly draining: boolean;
   /** Names used in the reasons. */
   readonly identity: string;
   readonly resource: string;
@@ -24,6 +26,7 @@ export interface WaypointReadiness {
 
 export function decideWaypointReadiness(i: WaypointReadinessInputs): WaypointReadiness {
   const reasons: string[] = [];
+  if (i.draining) reasons.push("draining: the waypoint is shutting down");
   if (!i.bootstrapped) reasons.push("waiting for the control plane root certificate and node token");
   else if (!i.certificate) reasons.push(`waiting for a certificate for ${i.identity}`);
   if (!i.config) reasons.push(`waiting for the configuration ${i.resource} from the control plane`);
