@@ -6,13 +6,18 @@
  *
  *   node --conditions=source --import tsx bench/ztunnel-dataplane.bench.ts [--reps 3]
  *        [--only tput,lat,conn,mem] [--mib 512] [--seconds 5] [--rps 1000] [--conns 4]
- *        [--idle 1000] [--same-node] [--profile DIR] [--snapshot idle.heapsnapshot] [--json out.json]
+ *        [--idle 1000] [--same-node] [--dist] [--profile DIR] [--snapshot idle.heapsnapshot] [--json out.json]
  *
  * Phases: `tput` one stream one way (MiB/s), direct and through the mesh; `lat` request/response
  * of `--size` bytes at a fixed total rate over `--conns` connections (p50/p90/p99 direct and
  * through the mesh, and the proxies' CPU per 1000 rps); `conn` new proxied connections per second
  * (connect, 1-byte echo, close; 16 in flight) over the pooled HBONE connection; `mem` proxy RSS
  * and heap per idle proxied connection (after GC). CPU and memory cover BOTH proxies (node A + B).
+ *
+ * `--dist` runs the proxies from the tsc build (`packages/<pkg>/dist`, build first with
+ * `npx tsc -b packages/ztunnel packages/testing`), as `ambit-l4` and production do. From sources, tsx
+ * adds a `__name` property to every closure (≈ 250 B each), which inflates the per-connection
+ * memory figures by about a third and the CPU figures a little.
  */
 import { fork } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -41,6 +46,7 @@ const { values: o } = parseArgs({
     idle: { type: "string", default: "1000" },
     "conn-inflight": { type: "string", default: "16" },
     "same-node": { type: "boolean", default: false },
+    dist: { type: "boolean", default: false },
     profile: { type: "string" },
     snapshot: { type: "string" },
     json: { type: "string" },
@@ -217,7 +223,7 @@ function startProxies(): Promise<{
   ask: (c: ProxyCommand) => Promise<Usage | undefined>;
   stop: () => Promise<void>;
 }> {
-  const execArgv = ["--conditions=source", "--import", "tsx", "--expose-gc"];
+  const execArgv = [...(o.dist ? [] : ["--conditions=source"]), "--import", "tsx", "--expose-gc"];
   if (o.profile) execArgv.push("--cpu-prof", `--cpu-prof-dir=${o.profile}`);
   const child = fork(
     new URL("./ztunnel-dataplane-proxies.ts", import.meta.url),
@@ -348,7 +354,7 @@ async function main(): Promise<void> {
   apps.sink.close();
   const summary: Record<string, number> = {};
   for (const [k, v] of Object.entries(results)) summary[k] = Number(median(v).toFixed(4));
-  const out = { sameNode: o["same-node"], reps, load1: [load0, load1], summary, runs: results };
+  const out = { sameNode: o["same-node"], dist: o.dist, reps, load1: [load0, load1], summary, runs: results };
   for (const [k, v] of Object.entries(summary)) {
     process.stdout.write(
       `${k.padEnd(28)} ${String(v).padStart(10)}   [${(results[k] ?? []).map((x) => x.toFixed(3)).join(", ")}]\n`,

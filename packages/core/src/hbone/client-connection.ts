@@ -141,7 +141,8 @@ export class HboneConnection {
     }
     this.active++;
     stream.on("error", noop);
-    stream.once("close", () => {
+    // 'close' fires once; `on` avoids the wrapper `once` allocates (this one lives as long as the tunnel).
+    stream.on("close", () => {
       this.active--;
       this.maybeIdle();
     });

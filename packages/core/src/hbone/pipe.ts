@@ -55,13 +55,14 @@ export function pipeSocketStream(socket: net.Socket, stream: http2.Http2Stream):
     stream.on("error", (e: Error) => {
       error ??= e;
     });
-    socket.once("close", () => {
+    // 'close' fires once; `on` skips the wrapper `once` allocates per listener.
+    socket.on("close", () => {
       socketClosed = true;
       // The app went away: nothing more can be delivered either way.
       if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL);
       finish();
     });
-    stream.once("close", () => {
+    stream.on("close", () => {
       streamClosed = true;
       const code = stream.rstCode;
       const clean = code === undefined || code === NGHTTP2_NO_ERROR || code === NGHTTP2_CANCEL;
@@ -98,6 +99,27 @@ export const FORWARD_HIGH_WATER = 256 * 1024;
 /** Chunks at least this large (bulk transfer: full DATA frames, 64 KiB reads) start a batch. */
 const FORWARD_BATCH_MIN = 8 * 1024;
 
+/** State of one {@link forward}: one small object instead of a closure per handler. */
+class Forward {
+  corked = false;
+  paused = false;
+  onDrain: (() => void) | undefined;
+  constructor(
+    readonly src: Readable,
+    readonly dst: Writable,
+  ) {}
+}
+
+function uncorkForward(f: Forward): void {
+  f.corked = false;
+  if (!f.dst.destroyed) f.dst.uncork();
+}
+
+function resumeForward(f: Forward): void {
+  f.paused = false;
+  f.src.resume();
+}
+
 /**
  * Copy `src` into `dst` like `src.pipe(dst)` (backpressure; `dst.end()` on `src` end), but write
  * everything that arrives in one event-loop turn with one `writev`: the destination is corked on
@@ -105,43 +127,39 @@ const FORWARD_BATCH_MIN = 8 * 1024;
  * it read (e.g. the four 16 KiB DATA frames of one TLS read become one syscall instead of four).
  * Only bulk-sized chunks start a batch; small ones are written at once.
  * Returns a function that stops copying (the destination is left as is).
+ *
+ * Per copy it allocates one state object and two listeners; the drain listener exists only while
+ * paused. An idle proxied connection holds four of these, so that is what it costs at rest.
  */
 export function forward(src: Readable, dst: Writable): () => void {
-  let corked = false;
-  let paused = false;
-  const uncork = () => {
-    corked = false;
-    if (!dst.destroyed) dst.uncork();
-  };
-  const onDrain = () => {
-    paused = false;
-    src.resume();
-  };
+  const f = new Forward(src, dst);
   const onData = (chunk: Buffer) => {
     if (dst.destroyed || dst.writableEnded) return;
     // Small chunks (interactive traffic) go out at once: batching them only adds a writev and a
     // setImmediate per message.
-    if (!corked && chunk.length >= FORWARD_BATCH_MIN) {
-      corked = true;
+    if (!f.corked && chunk.length >= FORWARD_BATCH_MIN) {
+      f.corked = true;
       dst.cork();
-      setImmediate(uncork);
+      setImmediate(uncorkForward, f);
     }
     dst.write(chunk);
-    if (!paused && dst.writableLength >= FORWARD_HIGH_WATER) {
-      paused = true;
+    if (!f.paused && dst.writableLength >= FORWARD_HIGH_WATER) {
+      f.paused = true;
       src.pause();
-      dst.once("drain", onDrain);
+      f.onDrain ??= () => resumeForward(f);
+      dst.once("drain", f.onDrain);
     }
   };
+  // 'end' fires at most once: `on` avoids the wrapper `once` allocates.
   const onEnd = () => {
     if (!dst.destroyed && !dst.writableEnded) dst.end();
   };
   src.on("data", onData);
-  src.once("end", onEnd);
+  src.on("end", onEnd);
   return () => {
     src.off("data", onData);
     src.off("end", onEnd);
-    dst.off("drain", onDrain);
+    if (f.onDrain) dst.off("drain", f.onDrain);
   };
 }
 

@@ -4,20 +4,24 @@
  * connections costs a fixed amount of memory.
  */
 export class RecentConnections {
+  /** Ring buffer: `total % capacity` is the next slot (no per-connection array shifting). */
   private readonly lines: Record<string, unknown>[] = [];
   private total = 0;
 
   constructor(private readonly capacity = 256) {}
 
   add(line: Record<string, unknown>): void {
+    const entry = { ...line, at: new Date().toISOString() };
+    if (this.lines.length < this.capacity) this.lines.push(entry);
+    else this.lines[this.total % this.capacity] = entry;
     this.total++;
-    this.lines.push({ ...line, at: new Date().toISOString() });
-    if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);
   }
 
   /** Oldest first. */
   list(): readonly Record<string, unknown>[] {
-    return [...this.lines];
+    if (this.lines.length < this.capacity) return [...this.lines];
+    const head = this.total % this.capacity;
+    return [...this.lines.slice(head), ...this.lines.slice(0, head)];
   }
 
   /** Lines seen since start (including those dropped from the buffer). */

@@ -90,7 +90,9 @@ function newRecord(
       identity,
     },
     dst: { ip: "", port: 0 },
+    service: undefined,
     mtls,
+    hbone: undefined,
   };
 }
 
@@ -116,45 +118,65 @@ export function hboneInboundHandler(inputs: ProxyInputs, pc: PodContext): (req: 
       req.peerIdentity,
       true,
     );
-    void (async () => {
-      const r = await serveInbound(inputs, pc, {
-        method: req.method,
-        authority: req.authority,
-        local: req.local,
-        peer: req.peer,
-        identity: req.peerIdentity,
-        rec,
-      });
-      if (!r.ok) {
-        req.reject(r.error.status);
-        inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(r.error) }, false);
-        return;
-      }
-      inputs.telemetry.opened(rec);
-      const stream = req.accept({ baggage: workloadBaggage(r.authz.pod, false) });
-      let killed: ProxyError | undefined;
-      const untrack = track(inputs, rec, r, (e) => {
-        killed = e;
-        if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-        r.upstream.destroy();
-      });
-      const res = await pipeSocketStream(r.upstream, stream);
-      untrack();
-      const failure =
-        killed ??
-        (res.outcome === "clean"
-          ? undefined
-          : ProxyError.from(res.error, res.outcome === "socket_error" ? "io_error" : "stream_reset"));
-      inputs.telemetry.closed(rec, {
-        received: res.toSocket,
-        sent: res.toStream,
-        failure: failure && failureOf(failure),
-      });
-    })().catch((e: unknown) => {
+    acceptHbone(inputs, pc, req, rec).catch((e: unknown) => {
       log.error("inbound handler failed", { id: rec.id, error: e });
       req.reject(503);
     });
   };
+}
+
+/**
+ * Decide and connect, then answer. Returns once the tunnel is piping: the request (its header
+ * block, its accept/reject closures) is not kept for the life of the connection, only the stream.
+ */
+async function acceptHbone(
+  inputs: ProxyInputs,
+  pc: PodContext,
+  req: HboneRequest,
+  rec: ConnectionRecord,
+): Promise<void> {
+  const r = await serveInbound(inputs, pc, {
+    method: req.method,
+    authority: req.authority,
+    local: req.local,
+    peer: req.peer,
+    identity: req.peerIdentity,
+    rec,
+  });
+  if (!r.ok) {
+    req.reject(r.error.status);
+    inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(r.error) }, false);
+    return;
+  }
+  inputs.telemetry.opened(rec);
+  pipeHbone(inputs, rec, r, req.accept({ baggage: workloadBaggage(r.authz.pod, false) }));
+}
+
+function pipeHbone(
+  inputs: ProxyInputs,
+  rec: ConnectionRecord,
+  r: InboundResult & { ok: true },
+  stream: http2.ServerHttp2Stream,
+): void {
+  let killed: ProxyError | undefined;
+  const untrack = track(inputs, rec, r, (e) => {
+    killed = e;
+    if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    r.upstream.destroy();
+  });
+  void pipeSocketStream(r.upstream, stream).then((res) => {
+    untrack();
+    const failure =
+      killed ??
+      (res.outcome === "clean"
+        ? undefined
+        : ProxyError.from(res.error, res.outcome === "socket_error" ? "io_error" : "stream_reset"));
+    inputs.telemetry.closed(rec, {
+      received: res.toSocket,
+      sent: res.toStream,
+      failure: failure && failureOf(failure),
+    });
+  });
 }
 
 /** The same checks for a same-node caller that skips TLS (the identity is the caller pod's). */

@@ -27,6 +27,8 @@ interface Done {
   readonly failure: ProxyError | undefined;
 }
 
+const noop = () => {};
+
 /**
  * The handler for the pod's outbound listener (15001): recover the original destination, decide
  * with {@link buildOutboundRequest}, then carry the plan out (HBONE through the pod's pool, plain
@@ -38,52 +40,89 @@ export function outboundHandler(
   pool: HbonePool,
 ): (sock: net.Socket) => void {
   return (sock) => {
-    sock.on("error", () => {});
-    const id = newTraceparent();
-    const srcIp = canonicalIp(sock.remoteAddress ?? "");
-    const source = pc.pod();
-    const orig = pc.network.originalDst(sock);
-    const rec: ConnectionRecord = {
-      id,
-      reporter: "source",
-      direction: "outbound",
-      startedAt: Date.now(),
-      src: { ip: srcIp ?? "", port: sock.remotePort ?? 0, workload: source, identity: source?.identity },
-      dst: { ip: orig?.ip ?? "", port: orig?.port ?? 0 },
-      mtls: false,
-    };
-    const fail = (e: ProxyError) => {
-      abortSocket(sock);
-      inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(e) }, false);
-    };
-    if (!source || srcIp === undefined)
-      return fail(new ProxyError("unknown_source", `outbound from ${pc.name}: pod workload unknown`));
-    if (!orig)
-      return fail(new ProxyError("no_original_dst", `outbound from ${pc.name}: no original destination`));
-    const plan = buildOutboundRequest(inputs.state, source, origDstAddr(orig.ip, orig.port));
-    if (plan.protocol === "refused") return fail(new ProxyError(plan.code, `outbound: ${plan.reason}`));
-    rec.service = plan.service;
-    rec.dst = { ip: orig.ip, port: orig.port, workload: plan.destinationWorkload };
-    if (plan.protocol === "hbone") {
-      rec.mtls = true;
-      rec.hbone = { nextHop: formatSocketAddress(plan.nextHop), authority: plan.hboneTarget };
-      rec.dst = { ...rec.dst, identity: plan.upstreamWorkload.identity };
-    }
-    if (log.debugEnabled) log.debug("outbound plan", { id, protocol: plan.protocol, reason: plan.reason });
-    inputs.telemetry.opened(rec);
-    execute(inputs, pc, pool, sock, clientAddr(srcIp, sock.remotePort ?? 0), plan, id).then(
-      (d) =>
-        inputs.telemetry.closed(rec, {
-          received: d.received,
-          sent: d.sent,
-          failure: d.failure && failureOf(d.failure),
-        }),
-      (e: unknown) => {
-        sock.destroy();
-        inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(ProxyError.from(e)) });
-      },
-    );
+    sock.on("error", noop);
+    void serveOutbound(inputs, pc, pool, sock);
   };
+}
+
+function failOutbound(inputs: ProxyInputs, sock: net.Socket, rec: ConnectionRecord, e: ProxyError): void {
+  abortSocket(sock);
+  inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(e) }, false);
+}
+
+/** One captured connection, start to end (never rejects). */
+async function serveOutbound(
+  inputs: ProxyInputs,
+  pc: PodContext,
+  pool: HbonePool,
+  sock: net.Socket,
+): Promise<void> {
+  const id = newTraceparent();
+  const srcIp = canonicalIp(sock.remoteAddress ?? "");
+  const source = pc.pod();
+  const orig = pc.network.originalDst(sock);
+  // Every field set up front: one hidden class for all records, no late property additions.
+  const rec: ConnectionRecord = {
+    id,
+    reporter: "source",
+    direction: "outbound",
+    startedAt: Date.now(),
+    src: { ip: srcIp ?? "", port: sock.remotePort ?? 0, workload: source, identity: source?.identity },
+    dst: { ip: orig?.ip ?? "", port: orig?.port ?? 0 },
+    service: undefined,
+    mtls: false,
+    hbone: undefined,
+  };
+  if (!source || srcIp === undefined)
+    return failOutbound(
+      inputs,
+      sock,
+      rec,
+      new ProxyError("unknown_source", `outbound from ${pc.name}: pod workload unknown`),
+    );
+  if (!orig)
+    return failOutbound(
+      inputs,
+      sock,
+      rec,
+      new ProxyError("no_original_dst", `outbound from ${pc.name}: no original destination`),
+    );
+  const plan = buildOutboundRequest(inputs.state, source, origDstAddr(orig.ip, orig.port));
+  if (plan.protocol === "refused")
+    return failOutbound(inputs, sock, rec, new ProxyError(plan.code, `outbound: ${plan.reason}`));
+  rec.service = plan.service;
+  if (plan.protocol === "hbone") {
+    rec.mtls = true;
+    rec.hbone = { nextHop: formatSocketAddress(plan.nextHop), authority: plan.hboneTarget };
+    rec.dst = {
+      ip: orig.ip,
+      port: orig.port,
+      workload: plan.destinationWorkload,
+      identity: plan.upstreamWorkload.identity,
+    };
+  } else {
+    rec.dst = { ip: orig.ip, port: orig.port, workload: plan.destinationWorkload };
+  }
+  if (log.debugEnabled) log.debug("outbound plan", { id, protocol: plan.protocol, reason: plan.reason });
+  inputs.telemetry.opened(rec);
+  let d: Done;
+  try {
+    d = await execute(inputs, pc, pool, sock, clientAddr(srcIp, sock.remotePort ?? 0), plan, id);
+  } catch (e) {
+    sock.destroy();
+    d = { received: 0, sent: 0, failure: ProxyError.from(e) };
+  }
+  inputs.telemetry.closed(rec, {
+    received: d.received,
+    sent: d.sent,
+    failure: d.failure && failureOf(d.failure),
+  });
+}
+
+/** Give up on a connection before any byte was proxied. */
+function refuse(sock: net.Socket, e: unknown, code: ConstructorParameters<typeof ProxyError>[0]): Done {
+  abortSocket(sock);
+  return { received: 0, sent: 0, failure: ProxyError.from(e, code) };
 }
 
 async function execute(
@@ -95,23 +134,23 @@ async function execute(
   plan: Exclude<OutboundRequest, { protocol: "refused" }>,
   id: string,
 ): Promise<Done> {
-  const refuse = (e: unknown, code: ConstructorParameters<typeof ProxyError>[0]): Done => {
-    abortSocket(sock);
-    return { received: 0, sent: 0, failure: ProxyError.from(e, code) };
-  };
   if (plan.protocol === "tcp") {
     let up: net.Socket;
     try {
       up = await pc.network.connect(plan.nextHop, { timeoutMs: inputs.connectTimeoutMs ?? 10_000 });
     } catch (e) {
-      return refuse(e, "upstream_connect_failed");
+      return refuse(sock, e, "upstream_connect_failed");
     }
     const r = await pipeSockets(sock, up);
     return { received: r.received, sent: r.sent, failure: r.error && ProxyError.from(r.error) };
   }
   const source = pc.pod();
   if (!source)
-    return refuse(new ProxyError("unknown_source", "outbound: pod workload vanished"), "unknown_source");
+    return refuse(
+      sock,
+      new ProxyError("unknown_source", "outbound: pod workload vanished"),
+      "unknown_source",
+    );
   // Same node, straight to the destination pod: skip TLS but run the very same inbound checks.
   const local =
     !plan.viaWaypoint && plan.nextHop.port === Ports.hbone ? inputs.local?.find(plan.nextHop) : undefined;
@@ -122,17 +161,20 @@ async function execute(
       peer: client,
       id,
     });
-    if (!r.ok) return refuse(r.error, r.error.code);
+    if (!r.ok) return refuse(sock, r.error, r.error.code);
     const p = await pipeSockets(sock, r.upstream);
     return { received: p.received, sent: p.sent, failure: p.error && ProxyError.from(p.error) };
   }
   let stream: Awaited<ReturnType<HbonePool["connect"]>>;
   try {
-    const cert = await inputs.certs.fetchCertificate(source.identity).catch((e: unknown) => {
-      throw new ProxyError("no_certificate", `outbound: certificate for ${source.name}: ${String(e)}`, {
-        cause: e,
-      });
-    });
+    // The pod's certificate is almost always cached: skip the promise round trip then.
+    const cert =
+      inputs.certs.findCertificate(source.identity) ??
+      (await inputs.certs.fetchCertificate(source.identity).catch((e: unknown) => {
+        throw new ProxyError("no_certificate", `outbound: certificate for ${source.name}: ${String(e)}`, {
+          cause: e,
+        });
+      }));
     stream = await pool.connect({
       sourceIdentity: source.identity,
       destinationIdentities: plan.upstreamSans,
@@ -147,7 +189,7 @@ async function execute(
       }),
     });
   } catch (e) {
-    return refuse(e, "hbone_connect_failed");
+    return refuse(sock, e, "hbone_connect_failed");
   }
   const r = await pipeSocketStream(sock, stream);
   const failure =

@@ -29,17 +29,17 @@ export function pipeSockets(down: net.Socket, up: net.Socket): Promise<SocketPip
     };
     down.on("error", onError);
     up.on("error", onError);
-    // One side fully closed: flush what is queued to the other, FIN it, then release it.
+    // 'close' fires once per socket (`on`: no `once` wrapper). One side fully closed: flush what is queued to the other, FIN it, then release it.
     const finish = (other: net.Socket) => {
       if (other.destroyed) return;
       if (other.writableFinished) other.destroy();
       else other.end(() => other.destroy());
     };
-    down.once("close", () => {
+    down.on("close", () => {
       finish(up);
       onClose();
     });
-    up.once("close", () => {
+    up.on("close", () => {
       finish(down);
       onClose();
     });

@@ -54,8 +54,8 @@ export function netnsPodNetwork(netns: NetnsRef, opts: { readonly mark?: number 
       }
       return listenOn("0.0.0.0", port, false);
     },
-    connect(to, o = {}) {
-      return connectInNetns({
+    async connect(to, o = {}) {
+      const s = await connectInNetns({
         netns,
         host: to.ip,
         port: to.port,
@@ -63,6 +63,10 @@ export function netnsPodNetwork(netns: NetnsRef, opts: { readonly mark?: number 
         ...(o.sourceIp === undefined ? {} : { transparentSource: { ip: o.sourceIp } }),
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       });
+      // Adopted fds get Node's defaults: Nagle on. Every other proxy socket has it off; a small
+      // write (a request, an HBONE frame) must not wait for the peer's delayed ACK.
+      s.setNoDelay(true);
+      return s;
     },
     originalDst(socket) {
       try {

@@ -1,7 +1,7 @@
 import type { Identity, Service, Workload } from "@ambit/api";
 import { formatIdentity } from "@ambit/api";
 import { createLogger } from "@ambit/core";
-import type { ProxyMetrics, TrafficLabels } from "./metrics.js";
+import { type ProxyMetrics, type TrafficLabels, TrafficSeries } from "./metrics.js";
 
 const accessLog = createLogger("access");
 
@@ -86,54 +86,111 @@ export function trafficLabels(rec: ConnectionRecord, flags: string): TrafficLabe
   };
 }
 
+/** Stands in for "no workload / no service" as a WeakMap key. */
+const NONE = Object.freeze({});
+type ByService = WeakMap<object, Map<string, TrafficSeries>>;
+
+/** An identity's part of a series key: usually the workload's own identity object. */
+function idKey(id: Identity | undefined, w: Workload | undefined): string {
+  if (id === undefined) return "";
+  return w !== undefined && id === w.identity ? "=" : formatIdentity(id);
+}
+
 /**
  * Metrics and the access log for proxied connections: `opened` when a connection is accepted and
  * decided, `closed` exactly once when it ends, with bytes and, on failure, an actionable reason.
+ * The label set of a (source, destination, service, identities, flags) tuple is built once and
+ * cached by object identity: a new workload object (state update) gets a fresh label set.
  */
 export class ConnectionTelemetry {
+  private readonly series = new WeakMap<object, WeakMap<object, ByService>>();
+
   constructor(
     readonly metrics: ProxyMetrics,
     private readonly sink: AccessLogSink = defaultSink,
   ) {}
 
+  /** The cached series of a connection's traffic labels with these response flags. */
+  private seriesOf(rec: ConnectionRecord, flags: string): TrafficSeries {
+    const sw = rec.src.workload;
+    const dw = rec.dst.workload;
+    let byDst = this.series.get(sw ?? NONE);
+    if (byDst === undefined) {
+      byDst = new WeakMap();
+      this.series.set(sw ?? NONE, byDst);
+    }
+    let bySvc = byDst.get(dw ?? NONE);
+    if (bySvc === undefined) {
+      bySvc = new WeakMap();
+      byDst.set(dw ?? NONE, bySvc);
+    }
+    let byRest = bySvc.get(rec.service ?? NONE);
+    if (byRest === undefined) {
+      byRest = new Map();
+      bySvc.set(rec.service ?? NONE, byRest);
+    }
+    const key = `${rec.reporter}|${rec.mtls ? 1 : 0}|${flags}|${idKey(rec.src.identity, sw)}|${idKey(rec.dst.identity, dw)}`;
+    let s = byRest.get(key);
+    if (s === undefined) {
+      s = new TrafficSeries(trafficLabels(rec, flags));
+      byRest.set(key, s);
+    }
+    return s;
+  }
+
   opened(rec: ConnectionRecord): void {
-    this.metrics.opened.inc(trafficLabels(rec, "-"));
+    const s = this.seriesOf(rec, "-");
+    s.opened++;
+    this.metrics.add(s);
     this.metrics.socketsOpen.inc({ reporter: rec.reporter });
   }
 
   closed(rec: ConnectionRecord, out: ConnectionOutcome, wasOpened = true): void {
-    const labels = trafficLabels(rec, out.failure?.flags ?? "-");
+    const f = out.failure;
+    const flags = f?.flags ?? "-";
+    const s = this.seriesOf(rec, flags);
     if (wasOpened) this.metrics.socketsOpen.dec({ reporter: rec.reporter });
-    else this.metrics.opened.inc(labels);
-    this.metrics.closed.inc(labels);
-    if (out.failure) this.metrics.failed.inc(labels);
-    if (out.sent > 0) this.metrics.sentBytes.inc(labels, out.sent);
-    if (out.received > 0) this.metrics.receivedBytes.inc(labels, out.received);
+    else s.opened++;
+    s.closed++;
+    if (f) s.failed++;
+    s.sent += out.sent;
+    s.received += out.received;
+    this.metrics.add(s);
+    // Built field by field (no `delete` afterwards, which would make the object a slow dictionary).
+    const src = rec.src;
+    const dst = rec.dst;
     const line: Record<string, unknown> = {
       id: rec.id,
       direction: rec.direction,
       reporter: rec.reporter,
-      src_addr: `${rec.src.ip}:${rec.src.port}`,
-      src_workload: rec.src.workload?.name,
-      src_namespace: rec.src.workload?.namespace,
-      src_identity: rec.src.identity ? formatIdentity(rec.src.identity) : undefined,
-      dst_addr: `${rec.dst.ip}:${rec.dst.port}`,
-      dst_service: rec.service?.hostname,
-      dst_workload: rec.dst.workload?.name,
-      dst_namespace: rec.dst.workload?.namespace,
-      dst_identity: rec.dst.identity ? formatIdentity(rec.dst.identity) : undefined,
-      hbone_next_hop: rec.hbone?.nextHop,
-      hbone_authority: rec.hbone?.authority,
-      mtls: rec.mtls,
-      bytes_received: out.received,
-      bytes_sent: out.sent,
-      duration_ms: Date.now() - rec.startedAt,
-      response_flags: out.failure?.flags ?? "-",
-      error: out.failure?.code,
-      reason: out.failure?.reason,
-      detail: out.failure?.message,
+      src_addr: `${src.ip}:${src.port}`,
     };
-    for (const k of Object.keys(line)) if (line[k] === undefined) delete line[k];
+    if (src.workload) {
+      line["src_workload"] = src.workload.name;
+      line["src_namespace"] = src.workload.namespace;
+    }
+    if (src.identity) line["src_identity"] = formatIdentity(src.identity);
+    line["dst_addr"] = `${dst.ip}:${dst.port}`;
+    if (rec.service) line["dst_service"] = rec.service.hostname;
+    if (dst.workload) {
+      line["dst_workload"] = dst.workload.name;
+      line["dst_namespace"] = dst.workload.namespace;
+    }
+    if (dst.identity) line["dst_identity"] = formatIdentity(dst.identity);
+    if (rec.hbone) {
+      line["hbone_next_hop"] = rec.hbone.nextHop;
+      line["hbone_authority"] = rec.hbone.authority;
+    }
+    line["mtls"] = rec.mtls;
+    line["bytes_received"] = out.received;
+    line["bytes_sent"] = out.sent;
+    line["duration_ms"] = Date.now() - rec.startedAt;
+    line["response_flags"] = flags;
+    if (f) {
+      line["error"] = f.code;
+      line["reason"] = f.reason;
+      line["detail"] = f.message;
+    }
     this.sink(line);
   }
 }
