@@ -92,7 +92,7 @@ for (let k = 0; k < count; k++) {
     starters.push(() =>
       startLightClient({
         address,
-        credentials,
+        rootsPem: env("BENCH_ROOTS"),
         node,
         token: `bench-${id}`,
         typeUrls: TYPES,

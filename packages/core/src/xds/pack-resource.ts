@@ -1,5 +1,5 @@
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { type Any, anyPack } from "@bufbuild/protobuf/wkt";
+import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
 import { contentVersion } from "./versions.js";
 
 /** A payload packed for serving: structurally the control plane's `XdsResource`. */
@@ -20,6 +20,8 @@ export function packResource<D extends DescMessage>(
   name: string,
   aliases: readonly string[] = [],
 ): PackedResource {
-  const msg = create(schema, init);
-  return { name, aliases, version: contentVersion(toBinary(schema, msg)), resource: anyPack(schema, msg) };
+  // Encoded once: the same bytes are hashed and packed (anyPack would encode a second time).
+  const value = toBinary(schema, create(schema, init));
+  const resource = create(AnySchema, { typeUrl: `type.googleapis.com/${schema.typeName}`, value });
+  return { name, aliases, version: contentVersion(value), resource };
 }

@@ -71,11 +71,10 @@ function fieldSize(len: number): number {
   return 1 + varintSize(len) + len;
 }
 
-function writeField(out: Uint8Array, pos: number, tag: number, bytes: Uint8Array): number {
+function writeString(out: Buffer, pos: number, tag: number, s: string, len: number): number {
   out[pos++] = tag;
-  pos = writeVarint(out, pos, bytes.byteLength);
-  out.set(bytes, pos);
-  return pos + bytes.byteLength;
+  pos = writeVarint(out, pos, len);
+  return pos + out.write(s, pos, len, "utf8");
 }
 
 /**
@@ -90,28 +89,35 @@ export function encodeResource(res: {
   readonly aliases: readonly string[];
   readonly resource: Any;
 }): Uint8Array {
-  const version = utf8.encode(res.version);
-  const name = utf8.encode(res.name);
-  const aliases = res.aliases.map((a) => utf8.encode(a));
-  const typeUrl = utf8.encode(res.resource.typeUrl);
+  const versionLen = Buffer.byteLength(res.version);
+  const nameLen = Buffer.byteLength(res.name);
+  const typeUrlLen = Buffer.byteLength(res.resource.typeUrl);
   const value = res.resource.value;
   const anyLen =
-    (typeUrl.byteLength > 0 ? fieldSize(typeUrl.byteLength) : 0) +
-    (value.byteLength > 0 ? fieldSize(value.byteLength) : 0);
+    (typeUrlLen > 0 ? fieldSize(typeUrlLen) : 0) + (value.byteLength > 0 ? fieldSize(value.byteLength) : 0);
   let total = fieldSize(anyLen);
-  if (version.byteLength > 0) total += fieldSize(version.byteLength);
-  if (name.byteLength > 0) total += fieldSize(name.byteLength);
-  for (const a of aliases) total += fieldSize(a.byteLength);
-  const out = new Uint8Array(total);
+  if (versionLen > 0) total += fieldSize(versionLen);
+  if (nameLen > 0) total += fieldSize(nameLen);
+  const aliasLens = res.aliases.map((a) => Buffer.byteLength(a));
+  for (const len of aliasLens) total += fieldSize(len);
+  // Small buffers come from Node's shared pool: 11k resources cost 11k views, not 11k allocations.
+  const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  if (version.byteLength > 0) pos = writeField(out, pos, TAG_RES_VERSION, version);
+  if (versionLen > 0) pos = writeString(out, pos, TAG_RES_VERSION, res.version, versionLen);
   out[pos++] = TAG_RES_ANY;
   pos = writeVarint(out, pos, anyLen);
-  if (typeUrl.byteLength > 0) pos = writeField(out, pos, TAG_ANY_TYPE_URL, typeUrl);
-  if (value.byteLength > 0) pos = writeField(out, pos, TAG_ANY_VALUE, value);
-  if (name.byteLength > 0) pos = writeField(out, pos, TAG_RES_NAME, name);
+  if (typeUrlLen > 0) pos = writeString(out, pos, TAG_ANY_TYPE_URL, res.resource.typeUrl, typeUrlLen);
+  if (value.byteLength > 0) {
+    out[pos++] = TAG_ANY_VALUE;
+    pos = writeVarint(out, pos, value.byteLength);
+    out.set(value, pos);
+    pos += value.byteLength;
+  }
+  if (nameLen > 0) pos = writeString(out, pos, TAG_RES_NAME, res.name, nameLen);
   // Repeated strings are written even when empty (protobuf-es does the same).
-  for (const a of aliases) pos = writeField(out, pos, TAG_RES_ALIAS, a);
+  res.aliases.forEach((a, i) => {
+    pos = writeString(out, pos, TAG_RES_ALIAS, a, aliasLens[i] as number);
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pb from "@ambit/api/pb";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
 import { deltaAdsMethod } from "./ads-method.js";
 import { joinRejections } from "./delta-ads-client.js";
 import { buildZtunnelNode, nodeMetadata, parseProxyNodeId, ztunnelNodeId } from "./node.js";
@@ -60,9 +61,17 @@ describe("xds wire helpers", () => {
           pb.discovery.ResourceSchema,
           create(pb.discovery.ResourceSchema, { ...c, resource }),
         );
-        assert.deepEqual(encodeResource({ ...c, resource }), expected);
+        assert.deepEqual(new Uint8Array(encodeResource({ ...c, resource })), expected);
       }
     }
+  });
+
+  it("packResource packs exactly what anyPack does", () => {
+    const init = { name: "a", namespace: "ns" };
+    assert.deepEqual(
+      policy("a").resource,
+      anyPack(pb.security.AuthorizationSchema, create(pb.security.AuthorizationSchema, init)),
+    );
   });
 
   it("large resources get multi-byte length prefixes", () => {
