@@ -140,7 +140,7 @@ export function waypointPolicyCases(suite: () => PolicySuite): void {
           const since = nowIso();
           const denied = await get("reviews", "/admin/users");
           assert.equal(denied.status, 403);
-          assert.equal(denied.body, "RBAC: access denied");
+          assert.equal(denied.body.trimEnd(), "RBAC: access denied");
           const ok = await get("reviews", "/public");
           assert.equal(ok.status, 200);
           assert.equal(JSON.parse(ok.body).path, "/public");
@@ -210,7 +210,7 @@ export function waypointPolicyCases(suite: () => PolicySuite): void {
             async () => {
               const none = await get("reviews");
               assert.equal(none.status, 403);
-              assert.equal(none.body, "RBAC: access denied");
+              assert.equal(none.body.trimEnd(), "RBAC: access denied");
               for (const alg of ["RS256", "ES256"] as const) {
                 const r = await get("reviews", "/", bearer(iss.token(alg)));
                 assert.equal(r.status, 200, `${alg}: ${r.body}`);
