@@ -41,6 +41,8 @@ interface RunEnv {
   readonly workRoot: string;
   readonly repoRoot: string;
   readonly haveWrk: boolean;
+  /** `--quick` without `--reps`: a path's `quickReps` caps its repetitions. */
+  readonly capQuickReps: boolean;
 }
 
 /** Runs the whole bench and returns the report; always removes namespaces and processes it made. */
@@ -89,6 +91,7 @@ export async function runBench(opts: BenchOptions, repoRoot: string): Promise<Be
       workRoot,
       repoRoot,
       haveWrk: haveBin("wrk"),
+      capQuickReps: opts.quick && opts.reps === undefined,
     };
     if (!env.haveWrk)
       shout("wrk is not installed (Debian package wrk): max rps uses the built-in closed-loop generator");
@@ -194,8 +197,7 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
       plan: env.plan,
       haveWrk: env.haveWrk,
     };
-    const nReps =
-      env.plan.mode === "quick" ? Math.min(env.plan.reps, path.quickReps ?? env.plan.reps) : env.plan.reps;
+    const nReps = env.capQuickReps ? Math.min(env.plan.reps, path.quickReps ?? env.plan.reps) : env.plan.reps;
     for (let i = 0; i < nReps; i++) {
       let rep: RepResult;
       try {

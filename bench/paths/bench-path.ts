@@ -60,8 +60,9 @@ export interface BenchPath {
   /** One line for the report: what the proxies are and how they are chained. */
   readonly description: string;
   /**
-   * At most this many repetitions in `--quick` (default: the plan's). For paths whose setup or
-   * repetitions are slow, so that the quick run stays short; the full run always does every rep.
+   * At most this many repetitions in `--quick` without `--reps` (default: the plan's). For paths
+   * whose setup or repetitions are slow, so that the quick run stays short; an explicit `--reps`
+   * and the full run always do every repetition.
    */
   readonly quickReps?: number;
   /** Executables the path needs, each with the Debian package that provides it. */
