@@ -18,12 +18,13 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /**
  * Component benchmarks that need no cluster: `npm run bench -- ca|xds|dataplane [their flags]`
  * (CA issuance rate and time to 100 certificates; xDS full push / one-change fan-out / RSS at
- * 10k workloads; the ztunnel data path on loopback). Each is its own script so it can be run alone.
+ * 10k workloads; the ztunnel data path on loopback; the waypoint data path on loopback). Each is its own script so it can be run alone.
  */
 const SUITES: Record<string, string> = {
   ca: "ca.bench.ts",
   xds: "xds.bench.ts",
   dataplane: "ztunnel-dataplane.bench.ts",
+  waypoint: "waypoint-dataplane.bench.ts",
 };
 
 function runSuite(script: string, args: string[]): number {

@@ -2,7 +2,7 @@ import { redirectLocation } from "../route/rewrite.js";
 import { type Layer, localResponse } from "./types.js";
 
 /** RequestRedirect: answer 301/302 with `Location` locally; the request never goes upstream. */
-export const withRedirect: Layer = (next) => async (req, ctx) => {
+export const withRedirect: Layer = (next) => (req, ctx) => {
   const r = ctx.route.redirect;
   if (!r) return next(req, ctx);
   const colon = req.authority.lastIndexOf(":");
@@ -13,5 +13,5 @@ export const withRedirect: Layer = (next) => async (req, ctx) => {
     ctx.match,
   );
   ctx.notes.reason = "redirect";
-  return localResponse(r.statusCode, "", { location });
+  return Promise.resolve(localResponse(r.statusCode, "", { location }));
 };

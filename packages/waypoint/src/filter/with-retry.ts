@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WaypointError } from "../waypoint-error.js";
-import type { Layer } from "./types.js";
+import type { Handler, L7Request, L7Response, Layer, RequestContext } from "./types.js";
 
 /**
  * Route `retry` + `timeouts.backendRequest`: each attempt gets its own backend timeout; a
@@ -9,7 +9,16 @@ import type { Layer } from "./types.js";
  * The last failure is returned as is (flag `URX` when retries ran out). Only a buffered body can
  * be re-sent, so a streaming body is never retried.
  */
-export const withRetry: Layer = (next) => async (req, ctx) => {
+export const withRetry: Layer = (next) => (req, ctx) => {
+  if (!ctx.route.retry && !(ctx.route.backendTimeoutMs > 0)) {
+    // Neither retry nor per-try timeout: one attempt, no AbortController/timer per request.
+    ctx.notes.attempts = 1;
+    return next(req, ctx);
+  }
+  return retried(next, req, ctx);
+};
+
+async function retried(next: Handler, req: L7Request, ctx: RequestContext): Promise<L7Response> {
   const retry = ctx.route.retry;
   const perTry = ctx.route.backendTimeoutMs;
   const retries = retry && Buffer.isBuffer(req.body) ? retry.attempts : 0;
@@ -54,4 +63,4 @@ export const withRetry: Layer = (next) => async (req, ctx) => {
       throw WaypointError.from(ctx.signal.reason);
     }
   }
-};
+}

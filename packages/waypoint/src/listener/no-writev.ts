@@ -9,8 +9,9 @@ import { resetLater } from "./reset-later.js";
  * a stalled event loop after a dozen requests). This wrapper has no handle, so they fall back to
  * plain `data` events and one `write` per chunk. Backpressure and half-close are carried through.
  * `head`: bytes already read from `inner` (by the protocol sniffer) that come first.
+ * `allowHalfOpen: false` ends the write side (END_STREAM) once the peer ended its side.
  */
-export function jsDuplex(inner: Duplex, head?: Buffer): Duplex {
+export function jsDuplex(inner: Duplex, head?: Buffer, opts: { allowHalfOpen?: boolean } = {}): Duplex {
   // Writing to an Http2Stream the peer already reset made nghttp2 spin (100% CPU) on Node 20:
   // never write or end once the inner stream is gone.
   let dead = false;
@@ -19,7 +20,8 @@ export function jsDuplex(inner: Duplex, head?: Buffer): Duplex {
   });
   const gone = () => dead || inner.destroyed || (inner as Duplex & { closed?: boolean }).closed === true;
   const outer = new Duplex({
-    allowHalfOpen: true,
+    // Upstream keep-alive tunnels pass false: when the backend ends its side, the tunnel is done.
+    allowHalfOpen: opts.allowHalfOpen ?? true,
     read() {
       inner.resume();
     },

@@ -68,7 +68,10 @@ function requestThenReset(
           stream.on("error", () => {});
           req.once("response", (res) => {
             res.on("error", () => {});
-            if (when === "after-headers") return reset();
+            if (when === "after-headers") {
+              reset();
+              return;
+            }
             res.once("data", () => {
               if (when === "mid-body") reset();
             });

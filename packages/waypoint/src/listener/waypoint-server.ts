@@ -13,6 +13,7 @@ import type { Random } from "../route/pick.js";
 import type { AccessLogSink } from "../telemetry/access-log.js";
 import type { WaypointMetrics } from "../telemetry/metrics.js";
 import { reportRequest } from "../telemetry/request-telemetry.js";
+import { TunnelAgent } from "../upstream/tunnel-agent.js";
 import { countBytes, fromHttp1, fromHttp2, writeHttp1, writeHttp2 } from "./http-adapters.js";
 import { jsDuplex } from "./no-writev.js";
 import { proxyOpaque } from "./opaque-proxy.js";
@@ -66,14 +67,22 @@ export class WaypointServer {
   private readonly tunnels = new WeakMap<object, TunnelInfo>();
   private readonly pipeline: ReturnType<typeof createPipeline>;
   private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  /** Keep-alive HTTP/1.1 tunnels to endpoints, shared by every request. */
+  private readonly agent: TunnelAgent;
 
   constructor(private readonly opts: WaypointServerOptions) {
+    this.agent = new TunnelAgent({
+      pool: opts.pool,
+      secureContext: opts.secureContext,
+      identity: opts.identity,
+    });
     this.pipeline = createPipeline({
       forwarder: {
         pool: opts.pool,
         secureContext: opts.secureContext,
         identity: opts.identity,
         hbonePort: opts.hbonePort ?? Ports.hbone,
+        agent: this.agent,
       },
       jwtRules: opts.jwtRules,
       rand: opts.rand ?? Math.random,
@@ -169,7 +178,11 @@ export class WaypointServer {
     const info = this.tunnels.get(req.socket);
     const start = performance.now();
     const startWall = Date.now();
-    const counted = countBytes(req);
+    // A request without a body (no Content-Length > 0, no Transfer-Encoding: the strict parser
+    // rejects anything else) needs no counting copy of its (empty) body stream.
+    const cl = req.headers["content-length"];
+    const hasBody = (cl !== undefined && cl !== "0") || req.headers["transfer-encoding"] !== undefined;
+    const counted = hasBody ? countBytes(req) : { stream: req, bytes: () => 0 };
     const l7 = info && fromHttp1(req, `${info.listener.hostname}:${info.servicePort}`, counted.stream);
     if (!info || !l7) {
       res.writeHead(400, { "content-type": "text/plain", connection: "close" }).end("bad request target\n");
@@ -290,6 +303,7 @@ export class WaypointServer {
   async close(graceMs = 2000): Promise<void> {
     for (const s of this.h2Sessions) s.close();
     this.h1.closeAllConnections();
+    this.agent.destroy();
     await this.hbone.close(graceMs);
   }
 }

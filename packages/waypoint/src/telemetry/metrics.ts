@@ -25,6 +25,15 @@ export const REQUEST_LABELS = [
 
 export type RequestLabels = Record<(typeof REQUEST_LABELS)[number], string>;
 
+interface SeriesChildren {
+  readonly total: { inc(): void };
+  readonly duration: { observe(v: number): void };
+  readonly requestBytes: { observe(v: number): void };
+  readonly responseBytes: { observe(v: number): void };
+}
+
+const MAX_CACHED_SERIES = 4096;
+
 /** Istio's duration buckets (ms). */
 const DURATION_BUCKETS = [
   0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
@@ -67,11 +76,32 @@ export class WaypointMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * prom-client hashes a label object (sorting its keys) on every inc/observe: four times per
+   * request with 19 labels. Label sets repeat (same service, code, peer), so the four children of
+   * a label set are looked up once by a cheap joined key and kept.
+   */
+  private readonly children = new Map<string, SeriesChildren>();
+
   record(labels: RequestLabels, durationMs: number, reqBytes: number, resBytes: number): void {
-    this.total.inc(labels);
-    this.duration.observe(labels, durationMs);
-    this.requestBytes.observe(labels, reqBytes);
-    this.responseBytes.observe(labels, resBytes);
+    let key = "";
+    for (const k of REQUEST_LABELS) key += `${labels[k]}\u0001`;
+    let c = this.children.get(key);
+    if (!c) {
+      // Bounded: a label explosion must not grow this cache without end (prom-client keeps the series).
+      if (this.children.size >= MAX_CACHED_SERIES) this.children.clear();
+      c = {
+        total: this.total.labels(labels),
+        duration: this.duration.labels(labels),
+        requestBytes: this.requestBytes.labels(labels),
+        responseBytes: this.responseBytes.labels(labels),
+      };
+      this.children.set(key, c);
+    }
+    c.total.inc();
+    c.duration.observe(durationMs);
+    c.requestBytes.observe(reqBytes);
+    c.responseBytes.observe(resBytes);
   }
 
   /** Prometheus text exposition. */

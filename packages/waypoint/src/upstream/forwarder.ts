@@ -6,11 +6,12 @@ import type { HbonePool } from "@ambit/core";
 import { connectHeaders, formatForwarded } from "@ambit/core";
 import type { WeightedBackend } from "../config/types.js";
 import { applyHeaderModifier } from "../filter/header-modifier.js";
-import type { Handler } from "../filter/types.js";
+import type { Handler, RequestContext } from "../filter/types.js";
 import { resetLater } from "../listener/reset-later.js";
-import { pickEndpoint, pickWeighted } from "../route/pick.js";
+import { type EndpointChoice, pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
 import { http1Exchange, http2Exchange } from "./http-upstream.js";
+import type { TunnelAgent } from "./tunnel-agent.js";
 
 /** What the forwarder needs to originate HBONE as the waypoint. */
 export interface ForwarderOptions {
@@ -20,6 +21,8 @@ export interface ForwarderOptions {
   readonly identity: Identity;
   /** HBONE port of endpoints (15008; tests point it elsewhere through the pool's dialer). */
   readonly hbonePort: number;
+  /** Keep-alive HTTP/1.1 tunnels to endpoints (one per waypoint; see {@link TunnelAgent}). */
+  readonly agent: TunnelAgent;
 }
 
 /**
@@ -50,34 +53,57 @@ export function createForwarder(
       throw new WaypointError("no_healthy_upstream", `no healthy endpoint for ${chosen.hostname}:${port}`);
     const authority = `${ep.endpoint.address.includes(":") ? `[${ep.endpoint.address}]` : ep.endpoint.address}:${ep.targetPort}`;
     if (!target) ctx.notes.upstream = authority;
-    let tunnel: http2.ClientHttp2Stream;
-    try {
-      tunnel = await opts.pool.connect({
-        sourceIdentity: opts.identity,
-        destinationIdentities: [parseIdentity(ep.endpoint.identity)],
-        nextHop: socketAddress(ep.endpoint.address, opts.hbonePort),
-        sourceIp: undefined,
-        secureContext: opts.secureContext(),
-        headers: connectHeaders({
-          authority,
-          forwarded: formatForwarded(ctx.peer, chosen.hostname),
-        }),
-      });
-    } catch (e) {
-      throw new WaypointError(
-        "upstream_connect_failed",
-        `upstream connect to ${authority} failed: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    if (ctx.signal.aborted) {
-      resetLater(tunnel);
-      throw WaypointError.from(ctx.signal.reason);
-    }
     const out = { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) };
-    const res = await (req.protocol === "http2" ? http2Exchange : http1Exchange)(tunnel, out, ctx.signal);
+    const res =
+      req.protocol === "http2"
+        ? await http2Exchange(await openTunnel(opts, ep, authority, ctx, chosen.hostname), out, ctx.signal)
+        : await http1Exchange(
+            opts.agent,
+            {
+              address: ep.endpoint.address,
+              targetPort: ep.targetPort,
+              identity: ep.endpoint.identity,
+              hbonePort: opts.hbonePort,
+              service: chosen.hostname,
+              peer: ctx.peer,
+            },
+            out,
+            ctx.signal,
+          );
     return chosen.responseHeaders
       ? { ...res, headers: applyHeaderModifier(res.headers, chosen.responseHeaders) }
       : res;
   };
+}
+
+/** A dedicated CONNECT stream (HTTP/2 inside: one h2c session per exchange). */
+async function openTunnel(
+  opts: ForwarderOptions,
+  ep: EndpointChoice,
+  authority: string,
+  ctx: RequestContext,
+  service: string,
+): Promise<http2.ClientHttp2Stream> {
+  let tunnel: http2.ClientHttp2Stream;
+  try {
+    tunnel = await opts.pool.connect({
+      sourceIdentity: opts.identity,
+      destinationIdentities: [parseIdentity(ep.endpoint.identity)],
+      nextHop: socketAddress(ep.endpoint.address, opts.hbonePort),
+      sourceIp: undefined,
+      secureContext: opts.secureContext(),
+      headers: connectHeaders({ authority, forwarded: formatForwarded(ctx.peer, service) }),
+    });
+  } catch (e) {
+    throw new WaypointError(
+      "upstream_connect_failed",
+      `upstream connect to ${authority} failed: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  if (ctx.signal.aborted) {
+    resetLater(tunnel);
+    throw WaypointError.from(ctx.signal.reason);
+  }
+  return tunnel;
 }

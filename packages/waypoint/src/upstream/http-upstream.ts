@@ -1,11 +1,10 @@
 import http from "node:http";
 import http2 from "node:http2";
-import type net from "node:net";
 import type { Duplex } from "node:stream";
 import type { L7Request, L7Response } from "../filter/types.js";
-import { jsDuplex } from "../listener/no-writev.js";
 import { resetLater } from "../listener/reset-later.js";
 import { WaypointError } from "../waypoint-error.js";
+import { type TunnelAgent, TunnelConnectError, type TunnelTarget } from "./tunnel-agent.js";
 
 const noop = () => {};
 
@@ -37,59 +36,81 @@ function sendBody(body: L7Request["body"], into: NodeJS.WritableStream & { end(b
   else body.pipe(into);
 }
 
+function upstreamError(e: unknown, signal: AbortSignal): WaypointError {
+  if (signal.aborted) return WaypointError.from(signal.reason);
+  if (e instanceof TunnelConnectError)
+    return new WaypointError("upstream_connect_failed", e.message, { cause: e.reason });
+  return new WaypointError("upstream_reset", `upstream reset: ${String((e as Error)?.message ?? e)}`, {
+    cause: e,
+  });
+}
+
 /**
- * One HTTP/1.1 exchange over an already-open CONNECT stream. The stream carries exactly this
- * request and is closed when the response ends (no keep-alive inside a tunnel: a new CONNECT on a
- * pooled HTTP/2 connection is cheap).
+ * One HTTP/1.1 exchange with an endpoint through the {@link TunnelAgent}: the request reuses an
+ * idle keep-alive CONNECT stream to that endpoint or opens one. A reused tunnel the backend
+ * closed just before our request (the keep-alive race) is retried once on a fresh tunnel when no
+ * request body byte was sent.
  */
-export function http1Exchange(tunnel: Duplex, req: L7Request, signal: AbortSignal): Promise<L7Response> {
+export function http1Exchange(
+  agent: TunnelAgent,
+  target: TunnelTarget,
+  req: L7Request,
+  signal: AbortSignal,
+): Promise<L7Response> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | readonly string[]> = { ...req.headers, host: req.authority };
-    const r = http.request({
-      method: req.method,
-      path: req.path + req.search,
-      headers: headers as http.OutgoingHttpHeaders,
-      setHost: false,
-      createConnection: () => jsDuplex(tunnel) as net.Socket,
-    });
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (failed) return;
-      failed = true;
-      resetLater(tunnel);
-      reject(
-        signal.aborted
-          ? WaypointError.from(signal.reason)
-          : new WaypointError("upstream_reset", `upstream reset: ${String((e as Error)?.message ?? e)}`, {
-              cause: e,
-            }),
-      );
-    };
-    const onAbort = () => {
-      r.destroy();
-      fail(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    r.on("error", fail);
-    r.once("response", (res) => {
-      signal.removeEventListener("abort", onAbort);
-      r.off("error", fail);
-      r.on("error", noop);
-      res.on("error", noop);
-      const done = () => resetLater(tunnel);
-      res.once("end", done);
-      res.once("close", done);
-      resolve({
-        status: res.statusCode ?? 502,
-        headers: cleanHeaders(res.headers),
-        body: res,
-        discard: () => {
-          res.destroy();
-          resetLater(tunnel);
-        },
+    let bodyBytes = 0;
+    if (!Buffer.isBuffer(req.body))
+      req.body.on("data", (c: Buffer) => {
+        bodyBytes += c.length;
       });
-    });
-    sendBody(req.body, r);
+    const attempt = (retried: boolean) => {
+      const r = http.request({
+        method: req.method,
+        path: req.path + req.search,
+        headers: headers as http.OutgoingHttpHeaders,
+        setHost: false,
+        agent,
+        tunnel: target,
+      } as http.RequestOptions);
+      let failed = false;
+      const onAbort = () => r.destroy(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        signal.removeEventListener("abort", onAbort);
+        const replayable = Buffer.isBuffer(req.body) || (req.body.readableEnded && bodyBytes === 0);
+        if (
+          !retried &&
+          r.reusedSocket &&
+          !signal.aborted &&
+          replayable &&
+          !(e instanceof TunnelConnectError)
+        ) {
+          attempt(true);
+          return;
+        }
+        reject(upstreamError(e, signal));
+      };
+      r.on("error", fail);
+      r.once("response", (res) => {
+        signal.removeEventListener("abort", onAbort);
+        r.off("error", fail);
+        r.on("error", noop);
+        res.on("error", noop);
+        resolve({
+          status: res.statusCode ?? 502,
+          headers: cleanHeaders(res.headers),
+          body: res,
+          discard: () => res.destroy(),
+        });
+      });
+      if (Buffer.isBuffer(req.body)) r.end(req.body);
+      else if (retried) r.end();
+      else req.body.pipe(r);
+    };
+    attempt(false);
   });
 }
 
