@@ -11,20 +11,20 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Ports } from "@ambit/api";
 import { docs, pod } from "./support/manifests.js";
-import { keyOf, type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
+import { type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
 import { nowIso, waitFor } from "./support/wait.js";
 import { APP_PORT, GRPC_PORT, GRPC_SERVER_APP, HTTP_APP } from "./support/waypoint-apps.js";
 import {
   appPod,
   appService,
   caseHeader,
-  httpRoute,
   waypointGateway,
   waypointNamespace,
 } from "./support/waypoint-manifests.js";
-import { type PolicySuite, waypointPolicyCases } from "./support/waypoint-policy-cases.js";
-import { waitWaypointReady, waitWaypointRequest, waypointRequests } from "./support/waypoint-probe.js";
-import { grpcExchange, httpBatch, httpOnce, type Reply, tally } from "./support/waypoint-traffic.js";
+import { waypointPolicyCases } from "./support/waypoint-policy-cases.js";
+import { type WaypointSuite, waitWaypointReady, waitWaypointRequest } from "./support/waypoint-probe.js";
+import { waypointRouteCases, withRoute } from "./support/waypoint-route-cases.js";
+import { httpBatch, httpOnce, type Reply, tally } from "./support/waypoint-traffic.js";
 
 const NS = "wp";
 const GW = "waypoint";
@@ -88,7 +88,7 @@ const MANIFESTS = docs(
 
 describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
   let c: MeshCluster;
-  let s: PolicySuite;
+  let s: WaypointSuite;
   before(async () => {
     c = await startMeshCluster({ name: "waypoint", manifests: MANIFESTS });
     await c.explain(async () => {
@@ -106,34 +106,6 @@ describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
   after(async () => {
     await c?.down();
   });
-
-  /** Applies a route, waits for its `x-wp-case` header, runs `fn`, deletes it and waits until it is gone. */
-  async function withRoute(
-    r: Parameters<typeof httpRoute>[0],
-    tag: string,
-    fn: () => Promise<void>,
-  ): Promise<void> {
-    await c.apply(httpRoute(r));
-    try {
-      await waitFor(
-        `route ${r.name} in force`,
-        async () =>
-          (await httpOnce(s.client.netns, s.url(r.service))).headers["x-wp-case"] === tag ? true : undefined,
-        20_000,
-      );
-      await fn();
-    } finally {
-      await c.remove(keyOf("HTTPRoute", r.namespace, r.name));
-    }
-    await waitFor(
-      `route ${r.name} gone`,
-      async () =>
-        (await httpOnce(s.client.netns, s.url(r.service))).headers["x-wp-case"] === undefined
-          ? true
-          : undefined,
-      20_000,
-    );
-  }
 
   it("a bound Service's traffic goes client → ztunnel → waypoint → ztunnel, with the waypoint's identity", () =>
     c.explain(async () => {
@@ -213,7 +185,7 @@ describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
 
     it("90/10: 400 requests land on v1/v2 within ±5 points of the weights; end-user: jason always gets v2", (t) =>
       c.explain(() =>
-        withRoute(route, "split", async () => {
+        withRoute(s, route, "split", async () => {
           const rs = await httpBatch(s.client.netns, s.url("reviews"), { count: 400, concurrency: 8 });
           assert.deepEqual(tally(rs), { 200: 400 });
           const n = versions(rs);
@@ -232,109 +204,6 @@ describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
       ));
   });
 
-  it("retry: a backend failing every other request with 503 fails half without retry, never with attempts: 1", () =>
-    c.explain(async () => {
-      const flaky = s.url("ratings", "/flaky");
-      const plain = await httpBatch(s.client.netns, flaky, { count: 10 });
-      assert.deepEqual(tally(plain), { 200: 5, 503: 5 }, "without a retry policy every other request fails");
-      const route = {
-        name: "ratings-retry",
-        namespace: NS,
-        service: "ratings",
-        port: 80,
-        rules: [
-          {
-            filters: [caseHeader("retry")],
-            backendRefs: [{ name: "ratings", port: 80 }],
-            retry: { codes: [503], attempts: 1, backoff: "10ms" },
-          },
-        ],
-      };
-      await withRoute(route, "retry", async () => {
-        const since = nowIso();
-        const rs = await httpBatch(s.client.netns, flaky, { count: 20 });
-        assert.deepEqual(tally(rs), { 200: 20 }, "every 503 was retried into a 200");
-        // After the 10 plain requests the pod's counter is even, so each request's first try is the
-        // odd (503) one and its one retry the even (200) one: 20 requests, 40 tries, all retried.
-        const recs = await waitFor(
-          "20 /flaky records on the waypoint",
-          async () => {
-            const r = (await waypointRequests(c, s.wp, GW)).filter(
-              (x) => x.start_time >= since && x.path === "/flaky",
-            );
-            return r.length >= 20 ? r : undefined;
-          },
-          10_000,
-        );
-        for (const r of recs) {
-          assert.equal(r.response_code, 200);
-          assert.equal(r.attempts, 2, JSON.stringify(r));
-          assert.equal(r.route, `${NS}/ratings-retry/0`);
-        }
-        const seen = JSON.parse((await httpOnce(s.client.netns, s.url("ratings", "/count"))).body).seen;
-        assert.equal(seen["/flaky"], 10 + 40, "the pod served every retry");
-      });
-    }));
-
-  it("request timeout: a backend sleeping 3 s answers 504 after ~500 ms; fast requests pass", () =>
-    c.explain(() =>
-      withRoute(
-        {
-          name: "ratings-timeout",
-          namespace: NS,
-          service: "ratings",
-          port: 80,
-          rules: [
-            {
-              filters: [caseHeader("timeout")],
-              backendRefs: [{ name: "ratings", port: 80 }],
-              timeouts: { request: "500ms" },
-            },
-          ],
-        },
-        "timeout",
-        async () => {
-          const since = nowIso();
-          const slow = await httpOnce(s.client.netns, s.url("ratings", "/sleep?ms=3000"));
-          assert.equal(slow.status, 504, JSON.stringify(slow));
-          assert.ok(slow.ms >= 450 && slow.ms < 2500, `504 after ${slow.ms} ms`);
-          const fast = await httpOnce(s.client.netns, s.url("ratings", "/sleep?ms=10"));
-          assert.equal(fast.status, 200);
-          const rec = await waitWaypointRequest(
-            c,
-            s.wp,
-            GW,
-            since,
-            (x) => x.path.startsWith("/sleep") && x.response_code === 504,
-          );
-          assert.match(rec.response_flags, /UT/);
-        },
-      ),
-    ));
-
-  it("gRPC unary and server streaming through the waypoint (status codes kept)", (t) =>
-    c.explain(async () => {
-      const ratings = c.pod("ratings");
-      const since = nowIso();
-      const target = `${c.vip("ratings")}:${GRPC_PORT}`;
-      const ok = await grpcExchange(s.client.netns, target, { msg: "hello waypoint", n: 6 });
-      t.diagnostic(JSON.stringify(ok));
-      assert.deepEqual(ok.unary, { echo: "hello waypoint", pod: "ratings" });
-      assert.deepEqual(ok.stream, [1, 2, 3, 4, 5, 6]);
-      assert.equal(ok.streamError, undefined);
-      assert.ok((ok.spreadMs ?? 0) >= 50, `messages were streamed, not buffered: ${ok.spreadMs} ms`);
-      const bad = await grpcExchange(s.client.netns, target, { msg: "x", n: 1, fail: true });
-      assert.deepEqual(bad.unaryError, { code: 5, details: "no such msg" }, "NOT_FOUND crosses the waypoint");
-      const rec = await waitWaypointRequest(c, s.wp, GW, since, (x) => x.path === "/ambit.e2e.Test/Count");
-      assert.equal(rec.response_code, 200);
-      assert.equal(rec.upstream, `${ratings.ip}:${GRPC_PORT}`);
-      const inb = await c.waitRecord(
-        "node-2",
-        since,
-        (x) => x.direction === "inbound" && x.dst_addr === `${ratings.ip}:${GRPC_PORT}`,
-      );
-      assert.equal(inb.src_identity, id(GW));
-    }));
-
+  waypointRouteCases(() => s);
   waypointPolicyCases(() => s);
 });

@@ -6,31 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import type { PodStatus } from "@ambit/local";
 import { createTestIssuer } from "./jwt.js";
-import { keyOf, type MeshCluster } from "./mesh-cluster.js";
+import { keyOf } from "./mesh-cluster.js";
 import { nowIso, waitFor } from "./wait.js";
 import {
   faultVirtualService,
   requestAuthentication,
   serviceAuthorizationPolicy,
 } from "./waypoint-manifests.js";
-import { waitWaypointRequest } from "./waypoint-probe.js";
+import { type WaypointSuite, waitWaypointRequest } from "./waypoint-probe.js";
 import { httpBatch, httpOnce, type Reply, tally } from "./waypoint-traffic.js";
-
-/** What the cases need from the suite (read when a case runs, after `before`). */
-export interface PolicySuite {
-  readonly c: MeshCluster;
-  readonly client: PodStatus;
-  readonly wp: PodStatus;
-  readonly ns: string;
-  readonly gw: string;
-  url(service: string, path?: string): string;
-}
 
 /** Applies `yaml`, waits for `inForce`, runs `fn`; always deletes `keys`, then waits for `gone`. */
 async function withConfig(
-  s: PolicySuite,
+  s: WaypointSuite,
   yaml: string,
   keys: readonly string[],
   inForce: () => Promise<boolean>,
@@ -47,7 +36,7 @@ async function withConfig(
   await waitFor("config removed", async () => ((await gone()) ? true : undefined), 20_000);
 }
 
-export function waypointPolicyCases(suite: () => PolicySuite): void {
+export function waypointPolicyCases(suite: () => WaypointSuite): void {
   const get = (svc: string, path = "/", headers: Record<string, string> = {}): Promise<Reply> => {
     const s = suite();
     return httpOnce(s.client.netns, s.url(svc, path), { headers });

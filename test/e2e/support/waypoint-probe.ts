@@ -9,6 +9,19 @@ import { httpGetInNetns, type PodStatus } from "@ambit/local";
 import type { MeshCluster } from "./mesh-cluster.js";
 import { waitFor } from "./wait.js";
 
+/** What the suite's cases need (read when a case runs, after the file's `before`). */
+export interface WaypointSuite {
+  readonly c: MeshCluster;
+  readonly client: PodStatus;
+  /** The waypoint's pod. */
+  readonly wp: PodStatus;
+  readonly ns: string;
+  /** The waypoint Gateway's name. */
+  readonly gw: string;
+  /** `http://<VIP of service><path>`. */
+  url(service: string, path?: string): string;
+}
+
 /** The fields of the waypoint's access record (one per request) the suite asserts on. */
 export interface WaypointRequest {
   readonly start_time: string;
