@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { ClientAddr, Identity } from "@ambit/api";
-import { formatIdentity } from "@ambit/api";
+import { principalOf } from "@ambit/api";
 import type { Listener, Route, WaypointState } from "../config/types.js";
 import {
   type Handler,
@@ -48,6 +48,11 @@ export interface PipelineResult {
   readonly route: Route | undefined;
   readonly notes: RequestNotes;
   readonly requestPrincipal: string | undefined;
+}
+
+function lazyQuery(search: string): Pick<URLSearchParams, "get"> {
+  let q: URLSearchParams | undefined;
+  return { get: (name) => (q ??= new URLSearchParams(search)).get(name) };
 }
 
 function readAll(body: Readable, limit: number): Promise<Buffer> {
@@ -121,7 +126,7 @@ export function createPipeline(opts: PipelineOptions) {
     const host = (
       colon > 0 && !req.authority.endsWith("]") ? req.authority.slice(0, colon) : req.authority
     ).toLowerCase();
-    const principal = formatIdentity(t.peerIdentity).replace(/^spiffe:\/\//, "");
+    const principal = principalOf(t.peerIdentity);
     const authz = authorizeRequest(t.state.policies, {
       service,
       host,
@@ -146,7 +151,8 @@ export function createPipeline(opts: PipelineOptions) {
     const sel = selectRoute(t.listener, {
       method: req.method,
       path: req.path,
-      query: new URLSearchParams(req.search),
+      // Parsed only if a route matches on query parameters.
+      query: lazyQuery(req.search),
       header,
       host,
       port: t.servicePort,

@@ -6,7 +6,7 @@ export interface RouteInput {
   readonly method: string;
   /** Path without the query string. */
   readonly path: string;
-  readonly query: URLSearchParams;
+  readonly query: Pick<URLSearchParams, "get">;
   /** Lower-case header name → value (repeated headers joined with `,`). */
   header(name: string): string | undefined;
   /** Host of the request (`Host`/`:authority`) without port, lower-case. */

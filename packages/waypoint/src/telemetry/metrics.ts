@@ -26,6 +26,7 @@ export const REQUEST_LABELS = [
 export type RequestLabels = Record<(typeof REQUEST_LABELS)[number], string>;
 
 interface SeriesChildren {
+  readonly labels: RequestLabels;
   readonly total: { inc(): void };
   readonly duration: { observe(v: number): void };
   readonly requestBytes: { observe(v: number): void };
@@ -86,15 +87,31 @@ export class WaypointMetrics {
   record(labels: RequestLabels, durationMs: number, reqBytes: number, resBytes: number): void {
     let key = "";
     for (const k of REQUEST_LABELS) key += `${labels[k]}\u0001`;
+    this.recordKeyed(key, () => labels, durationMs, reqBytes, resBytes);
+  }
+
+  /**
+   * {@link record} with the caller's cheap `key` for the label set: the labels are built (and the
+   * children looked up) only the first time a key is seen. Returns the labels.
+   */
+  recordKeyed(
+    key: string,
+    labels: () => RequestLabels,
+    durationMs: number,
+    reqBytes: number,
+    resBytes: number,
+  ): RequestLabels {
     let c = this.children.get(key);
     if (!c) {
       // Bounded: a label explosion must not grow this cache without end (prom-client keeps the series).
       if (this.children.size >= MAX_CACHED_SERIES) this.children.clear();
+      const l = labels();
       c = {
-        total: this.total.labels(labels),
-        duration: this.duration.labels(labels),
-        requestBytes: this.requestBytes.labels(labels),
-        responseBytes: this.responseBytes.labels(labels),
+        labels: l,
+        total: this.total.labels(l),
+        duration: this.duration.labels(l),
+        requestBytes: this.requestBytes.labels(l),
+        responseBytes: this.responseBytes.labels(l),
       };
       this.children.set(key, c);
     }
@@ -102,6 +119,7 @@ export class WaypointMetrics {
     c.duration.observe(durationMs);
     c.requestBytes.observe(reqBytes);
     c.responseBytes.observe(resBytes);
+    return c.labels;
   }
 
   /** Prometheus text exposition. */
