@@ -52,7 +52,12 @@ export interface PipelineResult {
 
 function lazyQuery(search: string): Pick<URLSearchParams, "get"> {
   let q: URLSearchParams | undefined;
-  return { get: (name) => (q ??= new URLSearchParams(search)).get(name) };
+  return {
+    get: (name) => {
+      q ??= new URLSearchParams(search);
+      return q.get(name);
+    },
+  };
 }
 
 function readAll(body: Readable, limit: number): Promise<Buffer> {
