@@ -44,6 +44,8 @@ export type ProxyReply =
       readonly cpu: NodeJS.CpuUsage;
       readonly mem: NodeJS.MemoryUsage;
       readonly tracked: number;
+      /** Completed HBONE (mTLS + h2) handshakes so far: new connections should reuse the pool. */
+      readonly handshakes: number;
     };
 
 function workload(name: string, ip: string): Workload {
@@ -137,7 +139,13 @@ async function main(): Promise<void> {
     else if (m.cmd === "usage") {
       if (m.gc) for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
       if (m.snapshot) writeHeapSnapshot(m.snapshot);
-      send({ t: "usage", cpu: process.cpuUsage(), mem: process.memoryUsage(), tracked: connections.size });
+      send({
+        t: "usage",
+        cpu: process.cpuUsage(),
+        mem: process.memoryUsage(),
+        tracked: connections.size,
+        handshakes: server.hboneServer.stats.handshakes,
+      });
     } else if (m.cmd === "stop") {
       void Promise.all([client.stop(100), server.stop(100)]).finally(() => process.exit(0));
     }

@@ -11,7 +11,8 @@
  * Phases: `tput` one stream one way (MiB/s), direct and through the mesh; `lat` request/response
  * of `--size` bytes at a fixed total rate over `--conns` connections (p50/p90/p99 direct and
  * through the mesh, and the proxies' CPU per 1000 rps); `conn` new proxied connections per second
- * (connect, 1-byte echo, close; 16 in flight) over the pooled HBONE connection; `mem` proxy RSS
+ * (connect, 1-byte echo, close; 16 in flight) over the pooled HBONE connection (the HBONE
+ * handshakes counted meanwhile should be 0: pool hits only); `mem` proxy RSS
  * and heap per idle proxied connection (after GC). CPU and memory cover BOTH proxies (node A + B).
  *
  * `--dist` runs the proxies from the tsc build (`packages/<pkg>/dist`, build first with
@@ -312,7 +313,10 @@ async function main(): Promise<void> {
       const u1 = await px.ask({ cmd: "usage" });
       add("newconn_mesh_per_s", r.perSec);
       add("newconn_failed", r.failed);
-      if (u0 && u1) add("newconn_cpu_ms_per_conn", (cpuSec(u0, u1) * 1000) / (r.perSec * secs));
+      if (u0 && u1) {
+        add("newconn_cpu_ms_per_conn", (cpuSec(u0, u1) * 1000) / (r.perSec * secs));
+        add("newconn_hbone_handshakes", u1.handshakes - u0.handshakes);
+      }
     }
     if (phases.has("mem")) {
       await px.ask({ cmd: "target", port: portOf(apps.echo) });

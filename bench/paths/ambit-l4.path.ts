@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { DATAPLANE_MODE_LABEL, type NodePodsFile, Ports } from "@ambit/api";
 import { writeNodeCredential } from "@ambit/local";
@@ -12,12 +20,44 @@ const NS = "bench";
 const NODES = { a: "node-a", b: "node-b" } as const;
 
 /**
- * The app's built main (`npm run bench` builds first), or its source through tsx when no build is
- * there. Started by path, never imported: apps are separate processes, as in a real deployment.
+ * True when some non-test source under packages/<pkg>/src is newer than its compiled
+ * packages/<pkg>/dist/<same path>.js (tsc -b re-emits only what changed, so compare per file).
+ */
+function buildIsStale(repoRoot: string): boolean {
+  const walk = (src: string, dist: string): boolean => {
+    for (const e of readdirSync(src, { withFileTypes: true })) {
+      const p = join(src, e.name);
+      if (e.isDirectory()) {
+        // testdata/ holds test fixtures, which the build leaves out.
+        if (e.name !== "testdata" && walk(p, join(dist, e.name))) return true;
+      } else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && !e.name.endsWith(".d.ts")) {
+        const out = join(dist, e.name.replace(/\.ts$/, ".js"));
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) return true;
+      }
+    }
+    return false;
+  };
+  const pkgs = join(repoRoot, "packages");
+  return readdirSync(pkgs).some(
+    (pkg) => existsSync(join(pkgs, pkg, "dist")) && walk(join(pkgs, pkg, "src"), join(pkgs, pkg, "dist")),
+  );
+}
+
+/**
+ * The app's built main when it is at least as new as every source (a stale build would benchmark
+ * old code), else its source through tsx. Started by path, never imported: apps are separate
+ * processes, as in a real deployment. Which one ran is printed, since tsx costs memory (it adds a
+ * `name` property to every closure) and start-up time.
  */
 function appArgv(ctx: Pick<PathContext, "repoRoot">, app: string): string[] {
   const dist = join(ctx.repoRoot, "packages", app, "dist", "main.js");
-  if (existsSync(dist)) return [process.execPath, dist];
+  if (existsSync(dist) && !buildIsStale(ctx.repoRoot)) {
+    process.stderr.write(`[ambit-l4] ${app}: built main (${dist})\n`);
+    return [process.execPath, dist];
+  }
+  process.stderr.write(
+    `[ambit-l4] ${app}: sources through tsx (no build, or the build is older than the sources)\n`,
+  );
   const src = join(ctx.repoRoot, "packages", app, "src", "main.ts");
   return [process.execPath, "--conditions=source", "--import", "tsx", src];
 }

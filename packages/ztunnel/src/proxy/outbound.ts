@@ -8,24 +8,18 @@ import {
   formatForwarded,
   type HbonePool,
   newTraceparent,
+  type PipeResult,
   pipeSocketStream,
 } from "@ambit/core";
-import type { ConnectionRecord } from "../telemetry/index.js";
+import type { ConnectionOutcome, ConnectionRecord } from "../telemetry/index.js";
 import { failureOf } from "./inbound.js";
 import { buildOutboundRequest, type OutboundRequest } from "./outbound-request.js";
-import { pipeSockets } from "./pipe-sockets.js";
+import { pipeSockets, type SocketPipeResult } from "./pipe-sockets.js";
 import { ProxyError } from "./proxy-error.js";
 import type { PodContext, ProxyInputs } from "./proxy-inputs.js";
 import { workloadBaggage } from "./workload-baggage.js";
 
 const log = createLogger("proxy.outbound");
-
-/** Result of carrying out a plan: bytes and, if it failed, why. */
-interface Done {
-  readonly received: number;
-  readonly sent: number;
-  readonly failure: ProxyError | undefined;
-}
 
 const noop = () => {};
 
@@ -41,7 +35,7 @@ export function outboundHandler(
 ): (sock: net.Socket) => void {
   return (sock) => {
     sock.on("error", noop);
-    void serveOutbound(inputs, pc, pool, sock);
+    serveOutbound(inputs, pc, pool, sock);
   };
 }
 
@@ -50,13 +44,8 @@ function failOutbound(inputs: ProxyInputs, sock: net.Socket, rec: ConnectionReco
   inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(e) }, false);
 }
 
-/** One captured connection, start to end (never rejects). */
-async function serveOutbound(
-  inputs: ProxyInputs,
-  pc: PodContext,
-  pool: HbonePool,
-  sock: net.Socket,
-): Promise<void> {
+/** One captured connection, start to end: every path ends in exactly one `telemetry.closed`. */
+function serveOutbound(inputs: ProxyInputs, pc: PodContext, pool: HbonePool, sock: net.Socket): void {
   const id = newTraceparent();
   const srcIp = canonicalIp(sock.remoteAddress ?? "");
   const source = pc.pod();
@@ -73,23 +62,29 @@ async function serveOutbound(
     mtls: false,
     hbone: undefined,
   };
-  if (!source || srcIp === undefined)
-    return failOutbound(
+  if (!source || srcIp === undefined) {
+    failOutbound(
       inputs,
       sock,
       rec,
       new ProxyError("unknown_source", `outbound from ${pc.name}: pod workload unknown`),
     );
-  if (!orig)
-    return failOutbound(
+    return;
+  }
+  if (!orig) {
+    failOutbound(
       inputs,
       sock,
       rec,
       new ProxyError("no_original_dst", `outbound from ${pc.name}: no original destination`),
     );
+    return;
+  }
   const plan = buildOutboundRequest(inputs.state, source, origDstAddr(orig.ip, orig.port));
-  if (plan.protocol === "refused")
-    return failOutbound(inputs, sock, rec, new ProxyError(plan.code, `outbound: ${plan.reason}`));
+  if (plan.protocol === "refused") {
+    failOutbound(inputs, sock, rec, new ProxyError(plan.code, `outbound: ${plan.reason}`));
+    return;
+  }
   rec.service = plan.service;
   if (plan.protocol === "hbone") {
     rec.mtls = true;
@@ -105,24 +100,37 @@ async function serveOutbound(
   }
   if (log.debugEnabled) log.debug("outbound plan", { id, protocol: plan.protocol, reason: plan.reason });
   inputs.telemetry.opened(rec);
-  let d: Done;
-  try {
-    d = await execute(inputs, pc, pool, sock, clientAddr(srcIp, sock.remotePort ?? 0), plan, id);
-  } catch (e) {
-    sock.destroy();
-    d = { received: 0, sent: 0, failure: ProxyError.from(e) };
-  }
-  inputs.telemetry.closed(rec, {
-    received: d.received,
-    sent: d.sent,
-    failure: d.failure && failureOf(d.failure),
-  });
+  // No async frame stays suspended for the life of the tunnel: one closure waits instead.
+  execute(inputs, pc, pool, sock, clientAddr(srcIp, sock.remotePort ?? 0), plan, id).then(
+    (d) => inputs.telemetry.closed(rec, d),
+    (e: unknown) => {
+      sock.destroy();
+      inputs.telemetry.closed(rec, { received: 0, sent: 0, failure: failureOf(ProxyError.from(e)) });
+    },
+  );
+}
+
+function socketsDone(r: SocketPipeResult): ConnectionOutcome {
+  const failure = r.error && ProxyError.from(r.error);
+  return { received: r.received, sent: r.sent, failure: failure && failureOf(failure) };
+}
+
+function streamDone(r: PipeResult): ConnectionOutcome {
+  const failure =
+    r.outcome === "clean"
+      ? undefined
+      : ProxyError.from(r.error, r.outcome === "socket_error" ? "io_error" : "stream_reset");
+  return { received: r.toStream, sent: r.toSocket, failure: failure && failureOf(failure) };
 }
 
 /** Give up on a connection before any byte was proxied. */
-function refuse(sock: net.Socket, e: unknown, code: ConstructorParameters<typeof ProxyError>[0]): Done {
+function refuse(
+  sock: net.Socket,
+  e: unknown,
+  code: ConstructorParameters<typeof ProxyError>[0],
+): ConnectionOutcome {
   abortSocket(sock);
-  return { received: 0, sent: 0, failure: ProxyError.from(e, code) };
+  return { received: 0, sent: 0, failure: failureOf(ProxyError.from(e, code)) };
 }
 
 async function execute(
@@ -133,7 +141,7 @@ async function execute(
   client: ClientAddr,
   plan: Exclude<OutboundRequest, { protocol: "refused" }>,
   id: string,
-): Promise<Done> {
+): Promise<ConnectionOutcome> {
   if (plan.protocol === "tcp") {
     let up: net.Socket;
     try {
@@ -141,8 +149,8 @@ async function execute(
     } catch (e) {
       return refuse(sock, e, "upstream_connect_failed");
     }
-    const r = await pipeSockets(sock, up);
-    return { received: r.received, sent: r.sent, failure: r.error && ProxyError.from(r.error) };
+    // Returning the pipe's promise (not awaiting it) ends this frame now.
+    return pipeSockets(sock, up).then(socketsDone);
   }
   const source = pc.pod();
   if (!source)
@@ -162,8 +170,7 @@ async function execute(
       id,
     });
     if (!r.ok) return refuse(sock, r.error, r.error.code);
-    const p = await pipeSockets(sock, r.upstream);
-    return { received: p.received, sent: p.sent, failure: p.error && ProxyError.from(p.error) };
+    return pipeSockets(sock, r.upstream).then(socketsDone);
   }
   let stream: Awaited<ReturnType<HbonePool["connect"]>>;
   try {
@@ -191,10 +198,5 @@ async function execute(
   } catch (e) {
     return refuse(sock, e, "hbone_connect_failed");
   }
-  const r = await pipeSocketStream(sock, stream);
-  const failure =
-    r.outcome === "clean"
-      ? undefined
-      : ProxyError.from(r.error, r.outcome === "socket_error" ? "io_error" : "stream_reset");
-  return { received: r.toStream, sent: r.toSocket, failure };
+  return pipeSocketStream(sock, stream).then(streamDone);
 }

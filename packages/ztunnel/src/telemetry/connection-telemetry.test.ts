@@ -85,4 +85,32 @@ describe("ConnectionTelemetry", () => {
     );
     assert.match(text, /istio_tcp_connections_opened_total\{[^}]*response_flags="DENY"[^}]*\} 1/);
   });
+
+  it("counts connections of one label set together; a replaced workload object gets fresh labels", async () => {
+    const m = new ProxyMetrics();
+    const t = new ConnectionTelemetry(m, () => {});
+    const rec = record();
+    for (let i = 0; i < 3; i++) {
+      t.opened(rec);
+      t.closed(rec, { received: 5, sent: 7 });
+    }
+    // A state update delivers a new object for the same pod, now at revision v2.
+    const v2: ConnectionRecord = {
+      ...rec,
+      dst: { ...rec.dst, workload: wl("web", "10.0.0.2", { canonicalRevision: "v2" }) },
+    };
+    t.opened(v2);
+    t.closed(v2, { received: 1, sent: 0 });
+    const text = await m.registry.metrics();
+    assert.match(text, /istio_tcp_connections_opened_total\{[^}]*destination_version="v1"[^}]*\} 3/);
+    assert.match(text, /istio_tcp_received_bytes_total\{[^}]*destination_version="v1"[^}]*\} 15/);
+    assert.match(text, /istio_tcp_sent_bytes_total\{[^}]*destination_version="v1"[^}]*\} 21/);
+    assert.match(text, /istio_tcp_connections_closed_total\{[^}]*destination_version="v2"[^}]*\} 1/);
+    assert.doesNotMatch(text, /istio_tcp_sent_bytes_total\{[^}]*destination_version="v2"/, "no zero-byte series");
+    // A second scrape neither loses nor double-counts what was flushed.
+    t.opened(rec);
+    const again = await m.registry.metrics();
+    assert.match(again, /istio_tcp_connections_opened_total\{[^}]*destination_version="v1"[^}]*\} 4/);
+    assert.match(again, /istio_tcp_connections_opened_total\{[^}]*destination_version="v2"[^}]*\} 1/);
+  });
 });
