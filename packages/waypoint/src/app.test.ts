@@ -12,14 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeIdentity, socketAddress } from "@ambit/api";
-import * as pb from "@ambit/api/pb";
 import { connectHeaders, createHboneSecureContext, HbonePool } from "@ambit/core";
 import { assertNoLeakedFds, openFds, startTestCaServer, type TestCaServer } from "@ambit/testing";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { type Any, anyPack } from "@bufbuild/protobuf/wkt";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { startWaypoint, type WaypointApp } from "./app.js";
 import { jsDuplex } from "./listener/no-writev.js";
 import type { AccessLogRecord } from "./telemetry/access-log.js";
+import { demoWaypointConfig, demoWaypointProcessConfig } from "./testdata/demo-waypoint.js";
 import { type ScriptedAds, startScriptedAds } from "./testdata/scripted-ads.js";
 import { WAYPOINT_TYPE_URL } from "./xds/index.js";
 
@@ -27,29 +26,12 @@ const NAME = "demo/waypoint";
 const WAYPOINT_ID = makeIdentity("demo", "waypoint");
 const SLEEP_ID = makeIdentity("demo", "sleep");
 
-function configAny(
-  redirectHost: string,
-  extra: Partial<MessageInitShape<typeof pb.waypoint.WaypointConfigSchema>> = {},
-): Any {
-  return anyPack(
-    pb.waypoint.WaypointConfigSchema,
-    create(pb.waypoint.WaypointConfigSchema, {
-      namespace: "demo",
-      name: "waypoint",
-      trustDomain: "cluster.local",
-      listeners: [
-        {
-          hostname: "reviews.demo.svc.cluster.local",
-          namespace: "demo",
-          name: "reviews",
-          addresses: ["10.96.0.10"],
-          ports: [{ port: 9080, targetPort: 9080, name: "http", appProtocol: "http" }],
-          routes: [{ name: "demo/r/0", redirect: { hostname: redirectHost, statusCode: 301 } }],
-        },
-      ],
-      ...extra,
-    } as MessageInitShape<typeof pb.waypoint.WaypointConfigSchema>),
-  );
+/** demo/waypoint whose reviews route redirects to `redirectHost`. */
+function configAny(redirectHost: string, extra: Parameters<typeof demoWaypointConfig>[0] = {}): Any {
+  return demoWaypointConfig(extra, {
+    ports: [{ port: 9080, targetPort: 9080, name: "http", appProtocol: "http" }],
+    routes: [{ name: "demo/r/0", redirect: { hostname: redirectHost, statusCode: 301 } }],
+  });
 }
 
 async function get(url: string): Promise<{ status: number; text: string }> {
@@ -81,25 +63,17 @@ describe("startWaypoint (scripted ADS + test CA)", () => {
     });
     await writeFile(join(dir, "root-cert.pem"), ca.rootsPem);
     baseline = openFds();
-    app = await startWaypoint({
-      name: "waypoint",
-      namespace: "demo",
-      node: "node-1",
-      xdsAddress: ads.address,
-      caAddress: ca.address,
-      rootCertPath: join(dir, "root-cert.pem"),
-      tokenFile: join(dir, "node-token"),
-      trustDomain: "cluster.local",
-      clusterId: "Kubernetes",
-      podName: "waypoint-waypoint",
-      podIp: "127.0.0.1",
-      hbone: { host: "127.0.0.1", port: 0 },
-      admin: { host: "127.0.0.1", port: 0 },
-      metrics: { host: "127.0.0.1", port: 0 },
-      readiness: { host: "127.0.0.1", port: 0 },
-      accessLog: (r) => logs.push(r),
-      xdsBackoff: { initialMs: 10, maxMs: 100 },
-    });
+    app = await startWaypoint(
+      demoWaypointProcessConfig({
+        xdsAddress: ads.address,
+        caAddress: ca.address,
+        rootCertPath: join(dir, "root-cert.pem"),
+        tokenFile: join(dir, "node-token"),
+        podIp: "127.0.0.1",
+        accessLog: (r) => logs.push(r),
+        xdsBackoff: { initialMs: 10, maxMs: 100 },
+      }),
+    );
     pool = new HbonePool();
   });
   after(async () => {

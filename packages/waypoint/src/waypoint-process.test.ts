@@ -7,16 +7,22 @@
  * drains and exits 0 on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import {
+  killMains,
+  logLine,
+  type MainProcess,
+  startMain,
+  stopMain,
+  waitFor,
+  writeTestNodeToken,
+} from "@ambit/testing";
 import { startWaypoint, type WaypointApp } from "./app.js";
 import type { AccessLogRecord } from "./telemetry/access-log.js";
-
-const root = new URL("../../..", import.meta.url).pathname;
+import { demoWaypointProcessConfig } from "./testdata/demo-waypoint.js";
 
 const CONFIG = `apiVersion: v1
 kind: Namespace
@@ -63,80 +69,9 @@ metadata: {name: ratings, namespace: demo, labels: {istio.io/use-waypoint: waypo
 spec: {selector: {app: ratings}, clusterIP: 10.96.0.11, ports: [{name: http, port: 9080}]}
 `;
 
-interface Proc {
-  readonly child: ChildProcess;
-  log: string;
-}
-
-function start(main: string, args: string[]): Proc {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", "tsx", join(root, main), ...args],
-    {
-      cwd: root,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  const p: Proc = { child, log: "" };
-  child.stderr?.on("data", (b: Buffer) => {
-    p.log += b.toString();
-  });
-  return p;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 30_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function logLine(p: Proc, msg: string): Record<string, unknown> | undefined {
-  for (const l of p.log.split("\n")) {
-    if (!l.includes(msg)) continue;
-    try {
-      return JSON.parse(l) as Record<string, unknown>;
-    } catch {
-      // not JSON
-    }
-  }
-  return undefined;
-}
-
-async function stop(p: Proc): Promise<number | null> {
-  if (p.child.exitCode !== null) return p.child.exitCode;
-  const exited = new Promise<number | null>((r) => p.child.once("exit", (c) => r(c)));
-  p.child.kill("SIGTERM");
-  return exited;
-}
-
-/** What the local runtime does for a node: hashed record for the control plane, token for the node. */
-async function writeNodeToken(stateDir: string, node: string): Promise<void> {
-  const token = randomBytes(32).toString("base64url");
-  await mkdir(join(stateDir, "node-credentials"), { recursive: true, mode: 0o700 });
-  await mkdir(join(stateDir, "nodes", node), { recursive: true });
-  const record = {
-    version: 1,
-    node,
-    tokenSha256: createHash("sha256").update(token).digest("hex"),
-    createdAt: "",
-  };
-  await writeFile(join(stateDir, "node-credentials", `${node}.json`), JSON.stringify(record), {
-    mode: 0o600,
-  });
-  await writeFile(join(stateDir, "nodes", node, "node-token"), `${token}\n`, { mode: 0o600 });
-}
+/** Start-ups of two processes from sources on a loaded box. */
+const wait = <T>(what: string, poll: () => Promise<T | undefined> | T | undefined) =>
+  waitFor(what, poll, { timeoutMs: 30_000 });
 
 interface Dump {
   config: {
@@ -151,8 +86,8 @@ interface Dump {
 
 describe("waypoint with the real control plane", () => {
   let dir: string;
-  let cp: Proc | undefined;
-  let wpProc: Proc | undefined;
+  let cp: MainProcess | undefined;
+  let wpProc: MainProcess | undefined;
   let app: WaypointApp | undefined;
   let xdsAddress: string;
   const logs: AccessLogRecord[] = [];
@@ -164,43 +99,37 @@ describe("waypoint with the real control plane", () => {
     dir = await mkdtemp(join(tmpdir(), "ambit-wp-proc-"));
     await mkdir(join(dir, "config"));
     await writeFile(join(dir, "config", "demo.yaml"), CONFIG);
-    cp = start("packages/control-plane/src/main.ts", [
+    cp = startMain("packages/control-plane/src/main.ts", [
       ...["--config-dir", join(dir, "config"), "--state-dir", dir, "--listen", "127.0.0.1:0"],
     ]);
-    const ready = await waitFor("control plane ready", () => logLine(cp as Proc, '"control plane ready"'));
+    const ready = await wait("control plane ready", () =>
+      logLine(cp as MainProcess, '"control plane ready"'),
+    );
     xdsAddress = String(ready["listen"]);
   });
   after(async () => {
     await app?.stop();
-    for (const p of [wpProc, cp]) if (p && p.child.exitCode === null) p.child.kill("SIGKILL");
+    killMains(wpProc, cp);
     await rm(dir, { recursive: true, force: true });
   });
 
   it("is unready (503) until it has a certificate and its config, then ready (200)", async () => {
-    app = await startWaypoint({
-      name: "waypoint",
-      namespace: "demo",
-      node: "node-1",
-      xdsAddress,
-      caAddress: xdsAddress,
-      rootCertPath: join(dir, "ca", "root-cert.pem"),
-      tokenFile: join(dir, "nodes", "node-1", "node-token"),
-      trustDomain: "cluster.local",
-      clusterId: "Kubernetes",
-      podName: "waypoint-waypoint",
-      podIp: "10.244.1.9",
-      hbone: { host: "127.0.0.1", port: 0 },
-      admin: { host: "127.0.0.1", port: 0 },
-      metrics: { host: "127.0.0.1", port: 0 },
-      readiness: { host: "127.0.0.1", port: 0 },
-      accessLog: (r) => logs.push(r),
-    });
+    app = await startWaypoint(
+      demoWaypointProcessConfig({
+        xdsAddress,
+        caAddress: xdsAddress,
+        rootCertPath: join(dir, "ca", "root-cert.pem"),
+        tokenFile: join(dir, "nodes", "node-1", "node-token"),
+        podIp: "10.244.1.9",
+        accessLog: (r) => logs.push(r),
+      }),
+    );
     const before = await fetch(url(app.ports.readiness, "/healthz/ready"));
     assert.equal(before.status, 503);
     assert.match(await before.text(), /node token/);
-    await writeNodeToken(dir, "node-1");
+    await writeTestNodeToken(dir, "node-1");
     const a = app;
-    await waitFor("ready", async () =>
+    await wait("ready", async () =>
       (await fetch(url(a.ports.readiness, "/healthz/ready"))).ok ? true : undefined,
     );
     const d = await dump();
@@ -226,7 +155,7 @@ describe("waypoint with the real control plane", () => {
   it("receives a config change (a second service bound to the waypoint)", async () => {
     const v1 = (await dump()).config.version;
     await writeFile(join(dir, "config", "ratings.yaml"), RATINGS);
-    const d = await waitFor("ratings listener", async () => {
+    const d = await wait("ratings listener", async () => {
       const x = await dump();
       return (x.config.config?.listeners.length ?? 0) === 2 ? x : undefined;
     });
@@ -240,21 +169,21 @@ describe("waypoint with the real control plane", () => {
   });
 
   it("the main process becomes ready and exits 0 on SIGTERM; so does the control plane", async () => {
-    wpProc = start("packages/waypoint/src/main.ts", [
+    wpProc = startMain("packages/waypoint/src/main.ts", [
       ...["--name", "waypoint", "--namespace", "demo", "--node", "node-1", "--state-dir", dir],
       ...["--xds-address", xdsAddress, "--pod-name", "waypoint-waypoint", "--pod-ip", "10.244.1.9"],
       ...["--hbone-port", "0", "--admin-port", "0", "--metrics-port", "0", "--readiness-port", "0"],
     ]);
     const p = wpProc;
-    const started = await waitFor("waypoint started", () => logLine(p, '"waypoint started"'));
+    const started = await wait("waypoint started", () => logLine(p, '"waypoint started"'));
     const readiness = Number(started["readiness"]);
-    await waitFor("main ready", async () =>
+    await wait("main ready", async () =>
       (await fetch(url(readiness, "/healthz/ready"))).ok ? true : undefined,
     );
     const m = await fetch(url(Number(started["metrics"]), "/stats/prometheus"));
     assert.equal(m.status, 200);
-    assert.equal(await stop(p), 0, p.log.slice(-2000));
+    assert.equal(await stopMain(p), 0, p.log.slice(-2000));
     assert.match(p.log, /"draining"/);
-    if (cp) assert.equal(await stop(cp), 0, cp.log.slice(-2000));
+    if (cp) assert.equal(await stopMain(cp), 0, cp.log.slice(-2000));
   });
 });

@@ -4,31 +4,14 @@ import * as pb from "@ambit/api/pb";
 import type { DeltaResourceView } from "@ambit/core";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Any, anyPack } from "@bufbuild/protobuf/wkt";
+import { demoWaypointConfig } from "../testdata/demo-waypoint.js";
 import { convertWaypointResource, WaypointConfigUpdater } from "./waypoint-config-updater.js";
 import { buildWaypointNode, WAYPOINT_TYPE_URL, waypointNodeId } from "./waypoint-node.js";
 
 const NAME = "demo/waypoint";
 type Init = MessageInitShape<typeof pb.waypoint.WaypointConfigSchema>;
 
-function config(extra: Partial<Init> = {}): Any {
-  return anyPack(
-    pb.waypoint.WaypointConfigSchema,
-    create(pb.waypoint.WaypointConfigSchema, {
-      namespace: "demo",
-      name: "waypoint",
-      trustDomain: "cluster.local",
-      listeners: [
-        {
-          hostname: "reviews.demo.svc.cluster.local",
-          namespace: "demo",
-          name: "reviews",
-          addresses: ["10.96.0.10"],
-        },
-      ],
-      ...extra,
-    } as MessageInitShape<typeof pb.waypoint.WaypointConfigSchema>),
-  );
-}
+const config = (extra: Partial<Init> = {}): Any => demoWaypointConfig(extra);
 const view = (resource: Any | undefined, version = "v1", name = NAME): DeltaResourceView => ({
   name,
   version,
