@@ -5,7 +5,6 @@
  * endpoint on its unix socket, live config changes, and a graceful SIGTERM.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
@@ -14,11 +13,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { formatIdentity, makeIdentity, NODE_NAME_HEADER } from "@ambit/api";
 import { createNodeCredential, type NodeCredential } from "@ambit/control-plane";
-import { createTestCsr } from "@ambit/testing";
+import { createTestCsr, killMains, type MainProcess, startMain, stopMain, waitFor } from "@ambit/testing";
 import { CaClient, ProxyState, ZtunnelXdsClient } from "@ambit/ztunnel";
-
-const root = new URL("../..", import.meta.url).pathname;
-const MAIN = join(root, "packages/control-plane/src/main.ts");
 
 const CONFIG = `apiVersion: v1
 kind: Namespace
@@ -61,28 +57,13 @@ Promise<{ status: number; body: any }> {
   });
 }
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The control plane alone starts quickly; poll tightly. */
+const wait = <T>(what: string, poll: () => Promise<T | undefined> | T | undefined) =>
+  waitFor(what, poll, { timeoutMs: 15_000, intervalMs: 50 });
 
 describe("control-plane process", () => {
   let dir: string;
-  let proc: ChildProcess;
-  let stderr = "";
+  let proc: MainProcess;
   let cred: NodeCredential;
   let port: number;
   let rootsPem: string;
@@ -93,29 +74,18 @@ describe("control-plane process", () => {
     await mkdir(join(dir, "config"));
     await writeFile(join(dir, "config", "demo.yaml"), CONFIG);
     cred = await createNodeCredential(dir, "node-a");
-    proc = spawn(
-      process.execPath,
-      [
-        "--conditions=source",
-        "--import",
-        "tsx",
-        MAIN,
-        ...["--config-dir", join(dir, "config"), "--state-dir", dir, "--listen", "127.0.0.1:0"],
-        ...["--status-socket", sock()],
-      ],
-      { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    proc.stderr?.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const st = await waitFor("status endpoint", async () =>
+    proc = startMain("packages/control-plane/src/main.ts", [
+      ...["--config-dir", join(dir, "config"), "--state-dir", dir, "--listen", "127.0.0.1:0"],
+      ...["--status-socket", sock()],
+    ]);
+    const st = await wait("status endpoint", async () =>
       existsSync(sock()) ? (await getJson(sock(), "/status")).body : undefined,
     );
     port = st.xdsPort;
     rootsPem = readFileSync(join(dir, "ca", "root-cert.pem"), "utf8");
   });
   after(async () => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
+    killMains(proc);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -145,7 +115,7 @@ describe("control-plane process", () => {
           .slice(2)
           .join("---"),
       );
-      await waitFor("new workload", () => state.findWorkloadByUid("Kubernetes//Pod/demo/other"));
+      await wait("new workload", () => state.findWorkloadByUid("Kubernetes//Pod/demo/other"));
       const syncz = await getJson(sock(), "/debug/syncz");
       assert.equal(syncz.body.streams.length, 1);
       assert.equal(syncz.body.streams[0].authenticatedNode, "node-a");
@@ -169,7 +139,7 @@ describe("control-plane process", () => {
     });
     client.start();
     try {
-      await waitFor("a rejected stream", () =>
+      await wait("a rejected stream", () =>
         events.some((e) => /UNAUTHENTICATED|unauthenticated|16/.test(e)) ? true : undefined,
       );
       assert.equal(client.isReady(), false);
@@ -200,7 +170,7 @@ describe("control-plane process", () => {
       join(dir, "config", "bad.yaml"),
       "apiVersion: v1\nkind: Service\nmetadata: {name: bad, namespace: demo}\nspec: {ports: nope}\n",
     );
-    const body = await waitFor("config error", async () => {
+    const body = await wait("config error", async () => {
       const r = await getJson(sock(), "/debug/config_errors");
       return r.body.summary.errors > 0 ? r.body : undefined;
     });
@@ -212,9 +182,7 @@ describe("control-plane process", () => {
   });
 
   it("stops gracefully on SIGTERM", async () => {
-    const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
-    proc.kill("SIGTERM");
-    assert.equal(await exited, 0, stderr.slice(-2000));
+    assert.equal(await stopMain(proc), 0, proc.log.slice(-2000));
     assert.equal(existsSync(sock()), false);
   });
 });

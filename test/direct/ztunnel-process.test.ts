@@ -5,14 +5,12 @@
  * /healthz/ready; SIGTERM stops both processes cleanly.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeNodeCredential } from "@ambit/local";
-
-const root = new URL("../..", import.meta.url).pathname;
+import { killMains, logLine, type MainProcess, startMain, stopMain, waitFor } from "@ambit/testing";
 
 const CONFIG = `apiVersion: v1
 kind: Namespace
@@ -31,69 +29,10 @@ spec: {serviceAccountName: server, nodeName: node-b}
 status: {phase: Running, podIP: 10.9.2.2}
 `;
 
-interface Proc {
-  readonly child: ChildProcess;
-  log: string;
-}
-
-function start(main: string, args: string[]): Proc {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", "tsx", join(root, main), ...args],
-    {
-      cwd: root,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  const p: Proc = { child, log: "" };
-  child.stderr?.on("data", (b: Buffer) => {
-    p.log += b.toString();
-  });
-  return p;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The first JSON log line with `msg`, parsed. */
-function logLine(p: Proc, msg: string): Record<string, unknown> | undefined {
-  for (const l of p.log.split("\n")) {
-    if (!l.includes(msg)) continue;
-    try {
-      return JSON.parse(l) as Record<string, unknown>;
-    } catch {
-      // not JSON
-    }
-  }
-  return undefined;
-}
-
-async function stop(p: Proc): Promise<number | null> {
-  if (p.child.exitCode !== null) return p.child.exitCode;
-  const exited = new Promise<number | null>((r) => p.child.once("exit", (c) => r(c)));
-  p.child.kill("SIGTERM");
-  return exited;
-}
-
 describe("ztunnel process (no pods)", () => {
   let dir: string;
-  let cp: Proc | undefined;
-  let zt: Proc;
+  let cp: MainProcess | undefined;
+  let zt: MainProcess;
   let ports: { admin: number; metrics: number; readiness: number };
   const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
 
@@ -104,14 +43,14 @@ describe("ztunnel process (no pods)", () => {
     writeNodeCredential(dir, "node-a");
   });
   after(async () => {
-    for (const p of [zt, cp]) if (p && p.child.exitCode === null) p.child.kill("SIGKILL");
+    killMains(zt, cp);
     await rm(dir, { recursive: true, force: true });
   });
 
   it("is unready with a reason until the control plane has written its root", async () => {
     // The xDS port is not known yet: the control plane starts later on a port we pick now.
     const xdsPort = 20_000 + Math.floor(Math.random() * 20_000);
-    zt = start("packages/ztunnel/src/main.ts", [
+    zt = startMain("packages/ztunnel/src/main.ts", [
       ...["--node", "node-a", "--state-dir", dir, "--xds-address", `127.0.0.1:${xdsPort}`, "--no-inpod"],
       ...["--admin-port", "0", "--metrics-port", "0", "--readiness-port", "0"],
     ]);
@@ -124,7 +63,7 @@ describe("ztunnel process (no pods)", () => {
     const r = await fetch(url(ports.readiness, "/healthz/ready"));
     assert.equal(r.status, 503);
     assert.match(await r.text(), /root certificate and node token/);
-    cp = start("packages/control-plane/src/main.ts", [
+    cp = startMain("packages/control-plane/src/main.ts", [
       ...["--config-dir", join(dir, "config"), "--state-dir", dir, "--listen", `127.0.0.1:${xdsPort}`],
     ]);
   });
@@ -163,7 +102,7 @@ describe("ztunnel process (no pods)", () => {
   });
 
   it("stops cleanly on SIGTERM", async () => {
-    assert.equal(await stop(zt), 0, zt.log.slice(-2000));
-    if (cp) assert.equal(await stop(cp), 0, cp.log.slice(-2000));
+    assert.equal(await stopMain(zt), 0, zt.log.slice(-2000));
+    if (cp) assert.equal(await stopMain(cp), 0, cp.log.slice(-2000));
   });
 });
