@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rootCertPath, servingSans, startControlPlane } from "./app.js";
+import { waypointPodYaml } from "./controller/testdata/waypoint-pod-yaml.js";
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -12,6 +13,17 @@ metadata: {name: p, namespace: default, uid: u1}
 spec: {serviceAccountName: sa, nodeName: node-a}
 status: {phase: Running, podIP: 10.1.0.5}
 `;
+
+/** The app with every port on loopback picked by the OS and a short config debounce. */
+const startOnLoopback = (stateDir: string, configDir: string) =>
+  startControlPlane({
+    configDir,
+    stateDir,
+    listenHost: "127.0.0.1",
+    listenPort: 0,
+    statusPort: 0,
+    debounceMs: 10,
+  });
 
 interface StatusBody {
   readonly snapshot: { readonly pods: number };
@@ -26,14 +38,7 @@ async function status(port: number, path = "/status"): Promise<{ code: number; b
 test("app: a missing config dir is an empty mesh; files written later are picked up", async () => {
   const dir = await mkdtemp(join(tmpdir(), "ambit-cp-app-"));
   const configDir = join(dir, "config", "not-yet");
-  const app = await startControlPlane({
-    configDir,
-    stateDir: dir,
-    listenHost: "127.0.0.1",
-    listenPort: 0,
-    statusPort: 0,
-    debounceMs: 10,
-  });
+  const app = await startOnLoopback(dir, configDir);
   try {
     assert.ok(existsSync(rootCertPath(dir)));
     assert.equal(app.rootCertPath, rootCertPath(dir));
@@ -77,12 +82,7 @@ kind: Gateway
 metadata: {name: other, namespace: team}
 spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}
 `;
-const WAYPOINT_POD = `apiVersion: v1
-kind: Pod
-metadata: {name: waypoint-waypoint, namespace: app, labels: {gateway.networking.k8s.io/gateway-name: waypoint}}
-spec: {serviceAccountName: waypoint, nodeName: node-a}
-status: {phase: Running, podIP: 10.1.9.1}
-`;
+const WAYPOINT_POD = waypointPodYaml("Running", "waypoint-waypoint", "waypoint", "app");
 
 interface WaypointJson {
   readonly name: string;
@@ -98,14 +98,7 @@ test("app: GET /waypoints lists waypoint Gateways with conditions; Programmed on
   const configDir = join(dir, "config");
   await mkdir(configDir, { recursive: true });
   await writeFile(join(configDir, "waypoint.yaml"), WAYPOINT);
-  const app = await startControlPlane({
-    configDir,
-    stateDir: dir,
-    listenHost: "127.0.0.1",
-    listenPort: 0,
-    statusPort: 0,
-    debounceMs: 10,
-  });
+  const app = await startOnLoopback(dir, configDir);
   const get = async (path: string) => {
     const r = await fetch(`http://127.0.0.1:${app.statusPort ?? 0}${path}`);
     assert.equal(r.status, 200);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { buildSnapshot } from "../model/snapshot.js";
 import type { GatewayObject } from "../sources/config-object.js";
 import { parseConfigDocuments } from "../sources/parse-documents.js";
+import { waypointPodYaml } from "./testdata/waypoint-pod-yaml.js";
 import { waypointStatus, waypointStatuses } from "./waypoint-status.js";
 
 const snap = (text: string) =>
@@ -29,13 +30,7 @@ kind: Service
 metadata: {name: waypoint, namespace: ns}
 spec: {selector: {gateway.networking.k8s.io/gateway-name: waypoint}, clusterIP: ${clusterIP}, ports: [{name: mesh, port: 15008}]}
 `;
-const pod = (phase: string, name = "waypoint-waypoint", gwName = "waypoint", ns = "ns") => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: ${ns}, labels: {gateway.networking.k8s.io/gateway-name: ${gwName}}}
-spec: {serviceAccountName: waypoint, nodeName: n1}
-status: {phase: ${phase}, podIP: 10.1.0.${name.length}}
-`;
+const pod = waypointPodYaml;
 const BOUND = `---
 apiVersion: v1
 kind: Service
