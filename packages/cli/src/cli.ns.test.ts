@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type ClusterStatus, liveDaemon, statePaths } from "@ambit/local";
+import { pidAlive } from "@ambit/testing";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 
@@ -19,15 +20,6 @@ function readdirSafe(d: string): string[] {
     return readdirSync(d);
   } catch {
     return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -216,7 +208,7 @@ spec: {containers: [{name: sleep, command: [sleep, "600"]}]}
     assert.deepEqual(now.links, before.links);
     assert.equal(now.nft, before.nft);
     for (const pid of [daemon.pid, ...recorded, ...inCluster, Number(stray)])
-      assert.ok(!alive(pid), `pid ${pid} survived`);
+      assert.ok(!pidAlive(pid), `pid ${pid} survived`);
     assert.deepEqual(readdirSafe(stateDir), ["logs"]);
     assert.equal((await cli("down")).code, 0, "down is idempotent");
   });

@@ -1,24 +1,16 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { statePaths } from "@ambit/local";
+import { useTempDirs } from "@ambit/testing";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 import { formatTable } from "./format.js";
 import { cmdLogs, resolveLog } from "./logs.js";
 
-const temps: string[] = [];
-/** A temp dir removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 function capture(): Io & { text: () => string } {
   let buf = "";

@@ -1,22 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { parseManifestText, statePaths } from "@ambit/local";
+import { useTempDirs } from "@ambit/testing";
 import { controlPlaneVersion, reportConfigIssues } from "./config-issues.js";
 
-const temps: string[] = [];
-/** A temp dir removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 describe("reportConfigIssues", () => {
   it("waits for the new snapshot and prints only the applied objects' issues", async () => {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { parseManifestText, statePaths, type WaypointPodStatus } from "@ambit/local";
+import { useTempDirs } from "@ambit/testing";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 import { meshWaypoints } from "./waypoint.js";
@@ -16,15 +16,8 @@ import {
   waypointStatusText,
 } from "./waypoint-view.js";
 
-const temps: string[] = [];
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 function capture(): Io & { text: () => string; errText: () => string } {
   let out = "";

@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useTempDirs } from "@ambit/testing";
 import { LocalError } from "../local-error.js";
 import { assertCanRun, run, which } from "./run.js";
 
-const temps: string[] = [];
-/** A temp dir removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 function withUid<T>(uid: number, fn: () => T): T {
   const orig = process.getuid;

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { nodeInNetns, pidAlive } from "@ambit/testing";
 import { parseManifestText } from "../manifest/parse-manifests.js";
 import { LocalRuntime } from "./local-runtime.js";
 
@@ -31,22 +32,9 @@ function readdirSafe(d: string): string[] {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs a short node script inside a pod netns (hosts/resolv.conf of the pod apply). */
-function inPod(netns: string, script: string, ...args: string[]): string {
-  return execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", script, ...args], {
-    encoding: "utf8",
-    timeout: 15_000,
-  }).trim();
-}
+const inPod = (netns: string, script: string, ...args: string[]): string =>
+  nodeInNetns(netns, script, args, 15_000);
 
 const GET = `require("node:http").get(process.argv[1], { timeout: 4000 }, (r) => { let b = ""; r.on("data", (c) => b += c); r.on("end", () => process.stdout.write(b)); }).on("error", (e) => process.stdout.write("ERR " + e.code));`;
 const SERVER = `require("node:http").createServer((q, r) => r.end(process.env.POD_NAME + " " + process.env.NODE_NAME + " " + q.socket.remoteAddress.replace("::ffff:", ""))).listen(8080)`;
@@ -267,7 +255,7 @@ describe("LocalRuntime (real namespaces)", () => {
     assert.deepEqual(after0.hostLinks, before0.hostLinks);
     assert.deepEqual(after0.hostNft, before0.hostNft);
     assert.ok(pids.size >= 4);
-    for (const pid of pids) assert.ok(!alive(pid), `process ${pid} still alive`);
+    for (const pid of pids) assert.ok(!pidAlive(pid), `process ${pid} still alive`);
     assert.deepEqual(
       readdirSafe(stateDir).filter((e) => e !== "logs"),
       [],

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { nodeInNetns, waitFor } from "@ambit/testing";
 import { parseManifestText } from "../manifest/parse-manifests.js";
 import { resolveComponentMain } from "./components.js";
 import { LocalRuntime } from "./local-runtime.js";
@@ -38,22 +38,11 @@ metadata: {name: server, namespace: mesh}
 spec: {selector: {app: server}, ports: [{port: 80, targetPort: 8080}]}
 `;
 
-function get(netns: string, url: string): string {
-  return execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", GET, url], {
-    encoding: "utf8",
-    timeout: 10_000,
-  });
-}
+const get = (netns: string, url: string): string => nodeInNetns(netns, GET, [url]);
 
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls `fn` every 250 ms; its errors fail the test at once. */
+const until = <T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> =>
+  waitFor(what, fn, { timeoutMs: ms, intervalMs: 250, onError: "throw" });
 
 describe("local mode with the real mesh: component restarts", () => {
   const id = `m${randomBytes(3).toString("hex")}`;

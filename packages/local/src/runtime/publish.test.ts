@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useTempDirs } from "@ambit/testing";
 import { parse } from "yaml";
 import { parseManifestText } from "../manifest/parse-manifests.js";
 import { clusterLayout, podHostVeth, podNetnsName } from "../plan/cluster-layout.js";
@@ -10,16 +10,8 @@ import { desiredPods, type PodRecord, planPods } from "../plan/pod-plan.js";
 import { planServices } from "../plan/service-plan.js";
 import { namespaceLabels, renderConfigDir, renderNodePods, syncConfigDir } from "./publish.js";
 
-const temps: string[] = [];
-/** A temp dir removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 const layout = clusterLayout("t1", 2);
 const objects = parseManifestText(

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { REPO_ROOT, waitFor } from "@ambit/testing";
 import { listNetns } from "../cluster/cluster-network.js";
 import { unixGetJson } from "../cluster/unix-http.js";
 import { parseManifestText } from "../manifest/parse-manifests.js";
@@ -11,8 +12,7 @@ import type { ComponentApp } from "./components.js";
 import { LocalRuntime } from "./local-runtime.js";
 import type { ClusterStatus } from "./status.js";
 
-const root = new URL("../../../..", import.meta.url).pathname;
-const source = (app: ComponentApp): string => join(root, "packages", app, "src", "main.ts");
+const source = (app: ComponentApp): string => join(REPO_ROOT, "packages", app, "src", "main.ts");
 const HAVE_MAIN = existsSync(source("waypoint"));
 
 const MANIFESTS = `apiVersion: v1
@@ -32,15 +32,9 @@ spec:
   listeners: [{name: mesh, port: 15008, protocol: HBONE}]
 `;
 
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls `fn` every 250 ms; its errors fail the test at once. */
+const until = <T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> =>
+  waitFor(what, fn, { timeoutMs: ms, intervalMs: 250, onError: "throw" });
 
 interface MeshWaypoint {
   name: string;

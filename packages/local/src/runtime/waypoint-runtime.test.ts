@@ -10,6 +10,7 @@ import { waypointInstance } from "./component-processes.js";
 import { podLogName, podProcessName, podProcessSpecs } from "./pod-processes.js";
 import { namespaceLabels, podWantsMesh, renderConfigDir, renderNodePods } from "./publish.js";
 import { statePaths } from "./state-dir.js";
+import { shopWaypointFlags } from "./testdata/shop-waypoint-flags.js";
 
 const layout = clusterLayout("t1", 2);
 const paths = statePaths("/var/lib/ambit-test");
@@ -99,20 +100,7 @@ describe("waypoint in the runtime", () => {
     assert.deepEqual(w.spec.argv, [
       process.execPath,
       "/x/waypoint/main.js",
-      "--name",
-      "waypoint",
-      "--namespace",
-      "shop",
-      "--node",
-      "node-2",
-      "--state-dir",
-      "/var/lib/ambit-test",
-      "--xds-address",
-      "10.250.0.2:15012",
-      "--pod-name",
-      "waypoint-waypoint",
-      "--pod-ip",
-      "10.244.2.2",
+      ...shopWaypointFlags("/var/lib/ambit-test", "10.244.2.2"),
     ]);
     assert.equal(w.spec.netns, w.netns);
     assert.equal(w.spec.restart, "always");

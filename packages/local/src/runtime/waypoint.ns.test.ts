@@ -1,34 +1,22 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { nodeInNetns, pidAlive } from "@ambit/testing";
 import { parse } from "yaml";
 import { listNetns } from "../cluster/cluster-network.js";
 import { parseManifestText } from "../manifest/parse-manifests.js";
 import { LocalRuntime } from "./local-runtime.js";
 import type { ClusterStatus, WaypointPodStatus } from "./status.js";
+import { shopWaypointFlags } from "./testdata/shop-waypoint-flags.js";
 
 const STUB = new URL("./testdata/waypoint-stub-main.mjs", import.meta.url).pathname;
 const GET = `require("node:http").get(process.argv[1], { timeout: 3000 }, (r) => { let b = ""; r.on("data", (c) => b += c); r.on("end", () => process.stdout.write(r.statusCode + " " + b)); }).on("error", (e) => process.stdout.write("ERR " + e.code));`;
 
-function inNetns(netns: string, script: string, ...args: string[]): string {
-  return execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", script, ...args], {
-    encoding: "utf8",
-    timeout: 10_000,
-  }).trim();
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const inNetns = (netns: string, script: string, ...args: string[]): string =>
+  nodeInNetns(netns, script, args);
 
 const NS_AND_CLIENT = `apiVersion: v1
 kind: Namespace
@@ -108,22 +96,7 @@ describe("LocalRuntime waypoints (real namespaces, stub waypoint main)", () => {
     assert.equal(svc?.endpoints, 1);
     assert.ok(existsSync(`/var/run/netns/${w.netns}`));
     const argv = JSON.parse(inNetns(w.netns, GET, "http://127.0.0.1:15021/argv").slice(4));
-    assert.deepEqual(argv, [
-      "--name",
-      "waypoint",
-      "--namespace",
-      "shop",
-      "--node",
-      "node-2",
-      "--state-dir",
-      stateDir,
-      "--xds-address",
-      "10.250.0.2:15012",
-      "--pod-name",
-      "waypoint-waypoint",
-      "--pod-ip",
-      w.ip,
-    ]);
+    assert.deepEqual(argv, shopWaypointFlags(stateDir, w.ip));
     const client = s.pods.find((p) => p.name === "client");
     assert.ok(client);
     for (const pid of client.containers.map((c) => c.pid)) if (pid !== undefined) pids.add(pid);
@@ -173,7 +146,7 @@ describe("LocalRuntime waypoints (real namespaces, stub waypoint main)", () => {
       s.pods.some((p) => p.name === "waypoint-waypoint"),
       false,
     );
-    assert.ok(!alive(w.pid), "waypoint process ended");
+    assert.ok(!pidAlive(w.pid), "waypoint process ended");
     assert.ok(!listNetns().includes(w.netns), "pod netns removed");
     const cfg = readdirSync(join(stateDir, "config"));
     assert.deepEqual(
@@ -193,7 +166,7 @@ describe("LocalRuntime waypoints (real namespaces, stub waypoint main)", () => {
       [],
     );
     assert.ok(pids.size >= 3);
-    for (const pid of pids) assert.ok(!alive(pid), `process ${pid} still alive`);
+    for (const pid of pids) assert.ok(!pidAlive(pid), `process ${pid} still alive`);
     await rt.down(); // idempotent
   });
 });

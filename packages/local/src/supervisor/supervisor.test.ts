@@ -1,33 +1,16 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { pidAlive, useTempDirs } from "@ambit/testing";
 import { listPidRecords, recordAlive } from "./pid-records.js";
 import { Supervisor } from "./supervisor.js";
 
-const temps: string[] = [];
-/** A temp dir removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+/** Temp dirs removed when the file's tests end. */
+const tempDir = useTempDirs();
 
 const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -100,10 +83,10 @@ describe("Supervisor", () => {
     const [rec] = listPidRecords(pidsDir);
     assert.ok(rec !== undefined && recordAlive(rec));
     assert.equal(rec.name, "pod:ns/p/c");
-    assert.ok(alive(gc));
+    assert.ok(pidAlive(gc));
     await sup.stop("pod:ns/p/c", 1000);
-    await waitFor(() => !alive(gc), 2000);
-    assert.ok(!alive(rec.pid));
+    await waitFor(() => !pidAlive(gc), 2000);
+    assert.ok(!pidAlive(rec.pid));
     assert.deepEqual(listPidRecords(pidsDir), []);
   });
 
