@@ -38,6 +38,9 @@ describe("reportConfigIssues", () => {
     try {
       const paths = statePaths(root);
       assert.equal(await controlPlaneVersion(paths), 4);
+      // t0 before the timer: parsing below may take long on a loaded machine, and the check is
+      // "returned only after the version moved", i.e. not before the timer fired.
+      const t0 = Date.now();
       setTimeout(() => {
         version = 5;
       }, 150);
@@ -46,9 +49,9 @@ describe("reportConfigIssues", () => {
         "p.yaml",
       );
       let err = "";
-      const t0 = Date.now();
       const n = await reportConfigIssues(paths, { out: () => undefined, err: (t) => (err += t) }, objs, 4);
-      assert.ok(Date.now() - t0 >= 100, "waited for the snapshot to move");
+      assert.ok(Date.now() - t0 >= 145, "waited for the snapshot to move");
+      assert.equal(version, 5);
       assert.equal(n, 1);
       assert.equal(
         err,
