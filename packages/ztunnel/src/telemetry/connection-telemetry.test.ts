@@ -106,7 +106,11 @@ describe("ConnectionTelemetry", () => {
     assert.match(text, /istio_tcp_received_bytes_total\{[^}]*destination_version="v1"[^}]*\} 15/);
     assert.match(text, /istio_tcp_sent_bytes_total\{[^}]*destination_version="v1"[^}]*\} 21/);
     assert.match(text, /istio_tcp_connections_closed_total\{[^}]*destination_version="v2"[^}]*\} 1/);
-    assert.doesNotMatch(text, /istio_tcp_sent_bytes_total\{[^}]*destination_version="v2"/, "no zero-byte series");
+    assert.doesNotMatch(
+      text,
+      /istio_tcp_sent_bytes_total\{[^}]*destination_version="v2"/,
+      "no zero-byte series",
+    );
     // A second scrape neither loses nor double-counts what was flushed.
     t.opened(rec);
     const again = await m.registry.metrics();
