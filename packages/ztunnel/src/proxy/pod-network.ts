@@ -34,7 +34,9 @@ export function netnsPodNetwork(netns: NetnsRef, opts: { readonly mark?: number 
       mark,
       reusePort: true,
       transparent,
-      backlog: 128,
+      // Accept queue for connection bursts (tokio's default, which Istio's ztunnel inherits, is
+      // 1024); the kernel caps it at net.core.somaxconn.
+      backlog: 1024,
       serverOptions: { allowHalfOpen: true, noDelay: true },
     });
   return {
