@@ -57,9 +57,9 @@ Promise<{ status: number; body: any }> {
   });
 }
 
-/** The control plane alone starts quickly; poll tightly. */
+/** Poll tightly; the generous limit covers a from-sources (tsx) start on a loaded CI machine. */
 const wait = <T>(what: string, poll: () => Promise<T | undefined> | T | undefined) =>
-  waitFor(what, poll, { timeoutMs: 15_000, intervalMs: 50 });
+  waitFor(what, poll, { timeoutMs: 40_000, intervalMs: 50 });
 
 describe("control-plane process", () => {
   let dir: string;

@@ -37,7 +37,7 @@ describe("control-plane CA ⇄ ztunnel SecretManager", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "ambit-e2e-ca-"));
-    ca = await CertificateAuthority.create({ stateDir: dir, maxTtlSeconds: 2 });
+    ca = await CertificateAuthority.create({ stateDir: dir, maxTtlSeconds: 4 });
     cred = await createNodeCredential(dir, "node-a");
     const svc = createCaService({
       ca,
@@ -81,11 +81,11 @@ describe("control-plane CA ⇄ ztunnel SecretManager", () => {
     });
   });
 
-  it("clamped 2 s certificates rotate under continuous mTLS without a failed handshake", async () => {
+  it("clamped 4 s certificates rotate under continuous mTLS without a failed handshake", async () => {
     const m = manager("node-a", cred.token);
     const first = await m.fetchCertificate(sleepId);
     await m.fetchCertificate(pageId);
-    assert.equal(first.notAfter.getTime() - first.notBefore.getTime(), 2_000, "24 h request clamped to 2 s");
+    assert.equal(first.notAfter.getTime() - first.notBefore.getTime(), 4_000, "24 h request clamped to 4 s");
     const serials = new Set<string>();
     const srv = net.createServer((raw) => {
       const cert = m.findCertificate(pageId);
@@ -101,7 +101,9 @@ describe("control-plane CA ⇄ ztunnel SecretManager", () => {
     const srvPort = (srv.address() as net.AddressInfo).port;
     const failures: string[] = [];
     let ok = 0;
-    const until = Date.now() + 2_600;
+    // Renewal is due at half-life (2 s); 4.6 s of traffic crosses at least one rotation, and the
+    // 2 s margin before expiry keeps a loaded CI machine from outrunning the renewal.
+    const until = Date.now() + 4_600;
     while (Date.now() < until) {
       await new Promise<void>((resolve) => {
         const cert = m.findCertificate(sleepId);
@@ -133,6 +135,6 @@ describe("control-plane CA ⇄ ztunnel SecretManager", () => {
     await new Promise<void>((r) => srv.close(() => r()));
     assert.deepEqual(failures, []);
     assert.ok(ok > 20, `${ok} handshakes`);
-    assert.ok(serials.size >= 3, `rotated through ${serials.size} certificates`);
+    assert.ok(serials.size >= 2, `rotated through ${serials.size} certificates`);
   });
 });
