@@ -4,13 +4,20 @@
  * metrics (15020) and readiness (15021). Every part is built in its own folder; this file only
  * connects them and owns their start/stop order.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { formatIdentity, type Identity } from "@ambit/api";
-import { createLogger, errorMessage } from "@ambit/core";
+import {
+  createLogger,
+  createRotatingSigner,
+  errorMessage,
+  type RotatingSigner,
+  waitForFiles,
+  waitForRootCert,
+  watchedFileText,
+} from "@ambit/core";
 import { Registry } from "prom-client";
 import { adminRoute, type HttpListener, listenHttp, metricsRoute, RecentConnections } from "./admin/index.js";
-import { CaClient, type CertificateSigner, SecretManager } from "./identity/index.js";
+import { SecretManager } from "./identity/index.js";
 import { type InpodPod, ZdsClient } from "./inpod/index.js";
 import {
   ConnectionManager,
@@ -62,66 +69,10 @@ export interface ZtunnelApp {
   stop(): Promise<void>;
 }
 
-/** Reads a file's trimmed text, re-reading only when (inode, size, mtime) changed. */
-function watchedText(path: string): () => string | undefined {
-  let key = "";
-  let text: string | undefined;
-  return () => {
-    try {
-      const st = statSync(path);
-      const k = `${st.ino}:${st.size}:${st.mtimeMs}`;
-      if (k !== key) {
-        text = readFileSync(path, "utf8").trim();
-        key = k;
-      }
-    } catch {
-      return text;
-    }
-    return text;
-  };
-}
-
-/** A CA signer that follows token rotation: a new token gets a new client (and channel). */
-function rotatingSigner(cfg: ZtunnelConfig, rootsPem: string, token: () => string | undefined) {
-  let current: { token: string; client: CaClient } | undefined;
-  const signer: CertificateSigner & { close(): void } = {
-    sign(identity: Identity, csrPem: string, ttlSeconds: number) {
-      const t = token() ?? "";
-      if (current?.token !== t) {
-        current?.client.close();
-        current = {
-          token: t,
-          client: new CaClient({
-            address: cfg.caAddress,
-            rootsPem,
-            node: cfg.node,
-            token: t,
-            ...(cfg.serverName !== undefined ? { serverName: cfg.serverName } : {}),
-          }),
-        };
-      }
-      return current.client.sign(identity, csrPem, ttlSeconds);
-    },
-    close: () => current?.client.close(),
-  };
-  return signer;
-}
-
 function nodeIp(): string | undefined {
   for (const list of Object.values(networkInterfaces()))
     for (const a of list ?? []) if (!a.internal && a.family === "IPv4") return a.address;
   return undefined;
-}
-
-async function waitForFiles(paths: readonly string[], stopped: () => boolean): Promise<boolean> {
-  let logged = false;
-  while (!paths.every((p) => existsSync(p))) {
-    if (stopped()) return false;
-    if (!logged) log.info("waiting for bootstrap files", { missing: paths.filter((p) => !existsSync(p)) });
-    logged = true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return true;
 }
 
 /** Start ztunnel. The HTTP ports come up at once; the mesh parts once the bootstrap files exist. */
@@ -137,7 +88,7 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
   const unwatchPolicies = connections.watch(state);
   let xds: ZtunnelXdsClient | undefined;
   let secrets: SecretManager | undefined;
-  let signer: ReturnType<typeof rotatingSigner> | undefined;
+  let signer: RotatingSigner | undefined;
   let zds: ZdsClient | undefined;
   let stopped = false;
   let signalStop: () => void = () => undefined;
@@ -179,10 +130,26 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
   listeners.push(ready);
 
   const boot = async (): Promise<void> => {
-    if (!(await waitForFiles([cfg.rootCertPath, cfg.tokenFile], () => stopped))) return;
-    const rootsPem = readFileSync(cfg.rootCertPath, "utf8");
-    const token = watchedText(cfg.tokenFile);
-    signer = rotatingSigner(cfg, rootsPem, token);
+    const found = await waitForFiles(
+      [cfg.rootCertPath, cfg.tokenFile],
+      () => stopped,
+      (missing) => log.info("waiting for bootstrap files", { missing }),
+    );
+    if (!found) return;
+    const rootsPem = await waitForRootCert(
+      cfg.rootCertPath,
+      () => stopped,
+      (reason) => log.warn("root certificate not usable yet; retrying", { path: cfg.rootCertPath, reason }),
+    );
+    if (rootsPem === undefined) return;
+    const token = watchedFileText(cfg.tokenFile);
+    signer = createRotatingSigner({
+      address: cfg.caAddress,
+      rootsPem,
+      node: cfg.node,
+      token,
+      ...(cfg.serverName !== undefined ? { serverName: cfg.serverName } : {}),
+    });
     secrets = new SecretManager({
       signer,
       ...(cfg.certTtlSeconds !== undefined ? { ttlSeconds: cfg.certTtlSeconds } : {}),
