@@ -1,3 +1,5 @@
+export type { HttpAnswer, HttpListener, HttpRoute, MetricsSource } from "./admin/index.js";
+export { adminRoutes, listenHttp, loggingRoute, metricsRoute, toJsonText } from "./admin/index.js";
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";
 export type {
   BaggageFields,

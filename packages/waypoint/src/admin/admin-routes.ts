@@ -3,9 +3,7 @@
  * serves and why: current configuration (wire JSON, version, last rejection), its certificate,
  * xDS status, readiness and recent requests. `/logging` switches level and debug tracers.
  */
-import { type LogLevel, setLogLevel, setTracers } from "@ambit/core";
-import type { Registry } from "prom-client";
-import type { HttpAnswer } from "./http-listener.js";
+import { adminRoutes, type HttpAnswer } from "@ambit/core";
 
 /** Live getters read at request time. */
 export interface WaypointAdminSources {
@@ -18,10 +16,6 @@ export interface WaypointAdminSources {
   readiness(): unknown;
   recentRequests(): unknown;
 }
-
-const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
-let currentLevel = "info";
-let currentTracers: readonly string[] = [];
 
 export function waypointConfigDump(src: WaypointAdminSources): Record<string, unknown> {
   return {
@@ -36,40 +30,10 @@ export function waypointConfigDump(src: WaypointAdminSources): Record<string, un
   };
 }
 
+/** Admin routes (localhost only): `/config_dump` with the waypoint's sections, plus core's `/logging`. */
 export function adminRoute(src: WaypointAdminSources, method: string, url: URL): HttpAnswer {
-  switch (url.pathname) {
-    case "/config_dump":
-      return { code: 200, body: waypointConfigDump(src) };
-    case "/logging": {
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        return { code: 405, body: { error: "use POST" } };
-      const level = url.searchParams.get("level");
-      const tracers = url.searchParams.get("tracers");
-      if (level !== null) {
-        if (!LEVELS.includes(level))
-          return { code: 400, body: { error: `unknown level ${level}`, levels: LEVELS } };
-        setLogLevel(level as LogLevel);
-        currentLevel = level;
-      }
-      if (tracers !== null) {
-        currentTracers = tracers.split(",").filter((t) => t !== "");
-        setTracers(currentTracers);
-      }
-      return { code: 200, body: { level: currentLevel, tracers: currentTracers } };
-    }
-    case "/":
-      return { code: 200, body: { paths: ["/config_dump", "/logging"] } };
-    default:
-      return { code: 404, body: { error: `unknown path ${url.pathname}` } };
-  }
+  return adminRoutes(() => waypointConfigDump(src), method, url);
 }
 
-/** `/stats/prometheus` (Istio's path) and `/metrics`, Prometheus text format. */
-export async function metricsRoute(registry: Registry, url: URL): Promise<HttpAnswer> {
-  if (url.pathname !== "/stats/prometheus" && url.pathname !== "/metrics")
-    return {
-      code: 404,
-      body: { error: `unknown path ${url.pathname}`, paths: ["/stats/prometheus", "/metrics"] },
-    };
-  return { code: 200, body: await registry.metrics(), contentType: registry.contentType };
-}
+/** `/stats/prometheus` and `/metrics`: core's route, re-exported so the app imports one place. */
+export { metricsRoute } from "@ambit/core";

@@ -3,7 +3,7 @@
  * configuration. Before that, a ztunnel sending to it would be refused (no TLS identity) or get
  * 503s (no listeners), so the pod must not be counted as a serving waypoint.
  */
-import type { HttpAnswer } from "./http-listener.js";
+import type { HttpAnswer } from "@ambit/core";
 
 export interface WaypointReadinessInputs {
   /** Root certificate and node token found. */

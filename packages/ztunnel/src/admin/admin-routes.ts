@@ -1,5 +1,4 @@
-import { type LogLevel, setLogLevel, setTracers } from "@ambit/core";
-import type { HttpAnswer } from "./http-listener.js";
+import { adminRoutes, type HttpAnswer } from "@ambit/core";
 
 /** Everything `/config_dump` shows; each getter reads live state at request time. */
 export interface AdminSources {
@@ -16,10 +15,6 @@ export interface AdminSources {
   xds(): unknown;
   readiness(): unknown;
 }
-
-const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
-let currentLevel = "info";
-let currentTracers: readonly string[] = [];
 
 /** The config dump body (istioctl ztunnel-config reads the same sections). */
 export function configDump(src: AdminSources): Record<string, unknown> {
@@ -39,33 +34,9 @@ export function configDump(src: AdminSources): Record<string, unknown> {
 }
 
 /**
- * Admin routes (localhost only): `/config_dump`, `/logging` (`?level=debug|info|warn|error`,
- * `?tracers=a,b` switches debug tracers; without parameters shows the current settings).
+ * Admin routes (localhost only): `/config_dump` with ztunnel's sections, plus core's `/logging`
+ * (`?level=debug|info|warn|error`, `?tracers=a,b`; without parameters shows the current settings).
  */
 export function adminRoute(src: AdminSources, method: string, url: URL): HttpAnswer {
-  switch (url.pathname) {
-    case "/config_dump":
-      return { code: 200, body: configDump(src) };
-    case "/logging": {
-      const level = url.searchParams.get("level");
-      const tracers = url.searchParams.get("tracers");
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        return { code: 405, body: { error: "use POST" } };
-      if (level !== null) {
-        if (!LEVELS.includes(level))
-          return { code: 400, body: { error: `unknown level ${level}`, levels: LEVELS } };
-        setLogLevel(level as LogLevel);
-        currentLevel = level;
-      }
-      if (tracers !== null) {
-        currentTracers = tracers.split(",").filter((t) => t !== "");
-        setTracers(currentTracers);
-      }
-      return { code: 200, body: { level: currentLevel, tracers: currentTracers } };
-    }
-    case "/":
-      return { code: 200, body: { paths: ["/config_dump", "/logging"] } };
-    default:
-      return { code: 404, body: { error: `unknown path ${url.pathname}` } };
-  }
+  return adminRoutes(() => configDump(src), method, url);
 }

@@ -1,4 +1,4 @@
-import type { HttpAnswer } from "../admin/http-listener.js";
+import type { HttpAnswer } from "@ambit/core";
 
 /** What readiness depends on, sampled at probe time. */
 export interface ReadinessInputs {
