@@ -13,8 +13,9 @@ import { parseArgs } from "node:util";
 import { Ports } from "@ambit/api";
 import {
   createLogger,
-  errorMessage,
+  isLogLevel,
   type LogLevel,
+  parseFlagsOrExit,
   runMain,
   setLogBase,
   setLogLevel,
@@ -68,9 +69,8 @@ export function parseControlPlaneArgs(argv: readonly string[]): ControlPlaneConf
   if (!configDir) throw new Error(`--config-dir missing\n${USAGE}`);
   if (!stateDir) throw new Error(`--state-dir missing\n${USAGE}`);
   const listen = parseListen(values.listen ?? `0.0.0.0:${Ports.controlPlane}`);
-  const level = values["log-level"] as LogLevel;
-  if (!["debug", "info", "warn", "error"].includes(level))
-    throw new Error(`--log-level: bad level\n${USAGE}`);
+  const level = values["log-level"] ?? "info";
+  if (!isLogLevel(level)) throw new Error(`--log-level: bad level\n${USAGE}`);
   const statusPort = positiveInt("status-port", values["status-port"]);
   const ttl = positiveInt("workload-ttl", values["workload-ttl"]);
   const maxTtl = positiveInt("max-workload-ttl", values["max-workload-ttl"]);
@@ -93,13 +93,7 @@ export function parseControlPlaneArgs(argv: readonly string[]): ControlPlaneConf
 }
 
 async function main(): Promise<void> {
-  let cfg: ReturnType<typeof parseControlPlaneArgs>;
-  try {
-    cfg = parseControlPlaneArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${errorMessage(e)}\n`);
-    process.exit(2);
-  }
+  const cfg = parseFlagsOrExit(() => parseControlPlaneArgs(process.argv.slice(2)));
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "control-plane" });
   const app = await startControlPlane(cfg);

@@ -1,5 +1,7 @@
 export type { HttpAnswer, HttpListener, HttpRoute, MetricsSource } from "./admin/index.js";
 export { adminRoutes, listenHttp, loggingRoute, metricsRoute, toJsonText } from "./admin/index.js";
+export type { FlagFail } from "./cli-flags.js";
+export { hostPortFlag, isLogLevel, LOG_LEVELS, parseFlagsOrExit, portFlag } from "./cli-flags.js";
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";
 export type {
   BaggageFields,

@@ -18,7 +18,11 @@ import {
   CodedError,
   createLogger,
   errorMessage,
+  hostPortFlag,
+  isLogLevel,
   type LogLevel,
+  parseFlagsOrExit,
+  portFlag,
   runMain,
   setLogBase,
   setLogLevel,
@@ -44,23 +48,9 @@ export class UsageError extends CodedError<UsageErrorCode> {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const TRUST_DOMAIN = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
-const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
 
 function fail(msg: string, code: UsageErrorCode = "invalid_value"): never {
   throw new UsageError(code, `${msg}\n${USAGE}`);
-}
-
-function port(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name}: bad port ${v}`);
-  return n;
-}
-
-function address(name: string, v: string): string {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) fail(`--${name}: expected <host:port>, got ${v}`);
-  return v;
 }
 
 function required(values: Record<string, unknown>, name: string): string {
@@ -104,7 +94,7 @@ export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfi
   const namespace = required(values, "namespace");
   const node = required(values, "node");
   const stateDir = required(values, "state-dir");
-  const xdsAddress = address("xds-address", required(values, "xds-address"));
+  const xdsAddress = hostPortFlag("xds-address", required(values, "xds-address"), fail);
   if (!DNS_LABEL.test(name)) fail(`--name: not a DNS label: ${name}`);
   if (!DNS_LABEL.test(namespace)) fail(`--namespace: not a DNS label: ${namespace}`);
   if (!DNS_NAME.test(node)) fail(`--node: invalid node name ${node}`);
@@ -115,7 +105,7 @@ export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfi
   const podIp = values["pod-ip"];
   if (podIp !== undefined && isIP(podIp) === 0) fail(`--pod-ip: not an IP address: ${podIp}`);
   const level = values["log-level"] ?? "info";
-  if (!LEVELS.includes(level)) fail(`--log-level: bad level ${level}`);
+  if (!isLogLevel(level)) fail(`--log-level: bad level ${level}`);
   const clusterId = values["cluster-id"] ?? "Kubernetes";
   if (clusterId === "") fail("--cluster-id: empty");
   return {
@@ -123,29 +113,29 @@ export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfi
     namespace,
     node,
     xdsAddress,
-    caAddress: values["ca-address"] !== undefined ? address("ca-address", values["ca-address"]) : xdsAddress,
+    caAddress:
+      values["ca-address"] !== undefined
+        ? hostPortFlag("ca-address", values["ca-address"], fail)
+        : xdsAddress,
     rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
     tokenFile: values["token-file"] ?? join(stateDir, "nodes", node, "node-token"),
     trustDomain,
     clusterId,
     podName,
     podIp,
-    hbone: { host: "0.0.0.0", port: port("hbone-port", values["hbone-port"], Ports.hbone) },
-    admin: { host: "127.0.0.1", port: port("admin-port", values["admin-port"], Ports.admin) },
-    metrics: { host: "0.0.0.0", port: port("metrics-port", values["metrics-port"], Ports.metrics) },
-    readiness: { host: "0.0.0.0", port: port("readiness-port", values["readiness-port"], Ports.readiness) },
-    logLevel: level as LogLevel,
+    hbone: { host: "0.0.0.0", port: portFlag("hbone-port", values["hbone-port"], Ports.hbone, fail) },
+    admin: { host: "127.0.0.1", port: portFlag("admin-port", values["admin-port"], Ports.admin, fail) },
+    metrics: { host: "0.0.0.0", port: portFlag("metrics-port", values["metrics-port"], Ports.metrics, fail) },
+    readiness: {
+      host: "0.0.0.0",
+      port: portFlag("readiness-port", values["readiness-port"], Ports.readiness, fail),
+    },
+    logLevel: level,
   };
 }
 
 async function main(): Promise<void> {
-  let cfg: ReturnType<typeof parseWaypointArgs>;
-  try {
-    cfg = parseWaypointArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${errorMessage(e)}\n`);
-    process.exit(2);
-  }
+  const cfg = parseFlagsOrExit(() => parseWaypointArgs(process.argv.slice(2)));
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "waypoint", gateway: `${cfg.namespace}/${cfg.name}`, node: cfg.node });
   const app = await startWaypoint(cfg);

@@ -16,8 +16,11 @@ import { parseArgs } from "node:util";
 import { Ports } from "@ambit/api";
 import {
   createLogger,
-  errorMessage,
+  hostPortFlag,
+  isLogLevel,
   type LogLevel,
+  parseFlagsOrExit,
+  portFlag,
   runMain,
   setLogBase,
   setLogLevel,
@@ -33,17 +36,8 @@ const USAGE =
   "[--network <n>] [--server-name <name>] [--cert-ttl <s>] [--admin-port <n>] [--metrics-port <n>] " +
   "[--readiness-port <n>] [--log-level debug|info|warn|error]";
 
-function port(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name}: bad port ${v}\n${USAGE}`);
-  return n;
-}
-
-function address(name: string, v: string): string {
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):\d{1,5}$/.test(v))
-    throw new Error(`--${name}: expected <host:port>, got ${v}\n${USAGE}`);
-  return v;
+function fail(msg: string): never {
+  throw new Error(`${msg}\n${USAGE}`);
 }
 
 /** Flags → config; throws with the usage on anything wrong. Exported for tests. */
@@ -78,18 +72,20 @@ export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig & { log
   if (!values["xds-address"]) throw new Error(`--xds-address missing\n${USAGE}`);
   if (values["no-inpod"] && values["zds-socket"] !== undefined)
     throw new Error(`--zds-socket and --no-inpod exclude each other\n${USAGE}`);
-  const level = values["log-level"] as LogLevel;
-  if (!["debug", "info", "warn", "error"].includes(level))
-    throw new Error(`--log-level: bad level\n${USAGE}`);
+  const level = values["log-level"] ?? "info";
+  if (!isLogLevel(level)) fail("--log-level: bad level");
   const ttl = values["cert-ttl"];
   if (ttl !== undefined && !(Number.isInteger(Number(ttl)) && Number(ttl) > 0))
     throw new Error(`--cert-ttl: expected seconds > 0, got ${ttl}\n${USAGE}`);
-  const xdsAddress = address("xds-address", values["xds-address"]);
+  const xdsAddress = hostPortFlag("xds-address", values["xds-address"], fail);
   const nodeDir = join(stateDir, "nodes", node);
   return {
     node,
     xdsAddress,
-    caAddress: values["ca-address"] !== undefined ? address("ca-address", values["ca-address"]) : xdsAddress,
+    caAddress:
+      values["ca-address"] !== undefined
+        ? hostPortFlag("ca-address", values["ca-address"], fail)
+        : xdsAddress,
     rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
     tokenFile: values["token-file"] ?? join(nodeDir, "node-token"),
     zdsSocket: values["no-inpod"] ? undefined : (values["zds-socket"] ?? join(nodeDir, "ztunnel.sock")),
@@ -97,21 +93,18 @@ export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig & { log
     network: values.network ?? "",
     ...(values["server-name"] !== undefined ? { serverName: values["server-name"] } : {}),
     ...(ttl !== undefined ? { certTtlSeconds: Number(ttl) } : {}),
-    admin: { host: "127.0.0.1", port: port("admin-port", values["admin-port"], Ports.admin) },
-    metrics: { host: "0.0.0.0", port: port("metrics-port", values["metrics-port"], Ports.metrics) },
-    readiness: { host: "0.0.0.0", port: port("readiness-port", values["readiness-port"], Ports.readiness) },
+    admin: { host: "127.0.0.1", port: portFlag("admin-port", values["admin-port"], Ports.admin, fail) },
+    metrics: { host: "0.0.0.0", port: portFlag("metrics-port", values["metrics-port"], Ports.metrics, fail) },
+    readiness: {
+      host: "0.0.0.0",
+      port: portFlag("readiness-port", values["readiness-port"], Ports.readiness, fail),
+    },
     logLevel: level,
   };
 }
 
 async function main(): Promise<void> {
-  let cfg: ReturnType<typeof parseZtunnelArgs>;
-  try {
-    cfg = parseZtunnelArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${errorMessage(e)}\n`);
-    process.exit(2);
-  }
+  const cfg = parseFlagsOrExit(() => parseZtunnelArgs(process.argv.slice(2)));
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "ztunnel", node: cfg.node });
   const app = await startZtunnel(cfg);

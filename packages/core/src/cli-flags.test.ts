@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { hostPortFlag, isLogLevel, portFlag } from "./cli-flags.js";
+
+const fail = (msg: string): never => {
+  throw new Error(msg);
+};
+
+test("portFlag: default, valid, and every bad form", () => {
+  assert.equal(portFlag("admin-port", undefined, 15000, fail), 15000);
+  assert.equal(portFlag("admin-port", "0", 15000, fail), 0);
+  assert.equal(portFlag("admin-port", "65535", 15000, fail), 65535);
+  for (const bad of ["", " ", "-1", "65536", "1.5", "x"])
+    assert.throws(() => portFlag("admin-port", bad, 1, fail), { message: `--admin-port: bad port ${bad}` });
+});
+
+test("hostPortFlag: host:port and [v6]:port with port 1..65535", () => {
+  assert.equal(hostPortFlag("xds-address", "10.0.0.1:15012", fail), "10.0.0.1:15012");
+  assert.equal(hostPortFlag("xds-address", "[fd00::1]:15012", fail), "[fd00::1]:15012");
+  for (const bad of ["10.0.0.1", "10.0.0.1:0", "10.0.0.1:70000", "fd00::1:80", "a b:1", ":80"])
+    assert.throws(() => hostPortFlag("xds-address", bad, fail), {
+      message: `--xds-address: expected <host:port>, got ${bad}`,
+    });
+});
+
+test("isLogLevel", () => {
+  assert.ok(isLogLevel("debug"));
+  assert.ok(!isLogLevel("loud"));
+});
+
+test("parseFlagsOrExit prints the message and exits 2", () => {
+  const code = `import { parseFlagsOrExit } from ${JSON.stringify(new URL("./cli-flags.ts", import.meta.url).href)};
+parseFlagsOrExit(() => { throw new Error("--x missing\\nusage: x"); });`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, "--x missing\nusage: x\n");
+});

@@ -1,0 +1,44 @@
+/**
+ * Flag checks the process entries (control plane, ztunnel, waypoint) share. Each entry keeps its
+ * own usage text and error class, so the checks report through a `fail` callback that the entry
+ * supplies (it appends the usage and throws); the messages themselves are the same everywhere.
+ */
+import type { LogLevel } from "./logger.js";
+
+/** Reports a bad flag; never returns (the entry's own error, message ending with its usage). */
+export type FlagFail = (message: string) => never;
+
+/** The levels `--log-level` accepts. */
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export function isLogLevel(v: string): v is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(v);
+}
+
+/** `--<name> <n>`: a TCP port 0..65535 (0 = any, for tests); `dflt` when the flag is absent. */
+export function portFlag(name: string, v: string | undefined, dflt: number, fail: FlagFail): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name}: bad port ${v}`);
+  return n;
+}
+
+/** `--<name> <host:port>` (`[v6]:port` too) with a port 1..65535; returned unchanged. */
+export function hostPortFlag(name: string, v: string, fail: FlagFail): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) fail(`--${name}: expected <host:port>, got ${v}`);
+  return v;
+}
+
+/**
+ * Run an entry's flag parser; on a usage error print its message on stderr and exit 2 (the exit
+ * code the local runtime and the tests read as "bad flags", distinct from a crash's 1).
+ */
+export function parseFlagsOrExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+}
