@@ -95,6 +95,7 @@ export {
   verifyServerIdentity,
 } from "./tls/index.js";
 export type {
+  ControlPlaneConnectionOptions,
   DeltaAdsClientOptions,
   DeltaClientEvent,
   DeltaRequest,
@@ -118,6 +119,7 @@ export {
   adsServiceDefinition,
   buildZtunnelNode,
   contentVersion,
+  controlPlaneConnection,
   createNonceSource,
   DELTA_ADS_PATH,
   DeltaAdsClient,

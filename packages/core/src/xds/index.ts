@@ -1,5 +1,7 @@
 export type { DeltaRequest, DeltaResponse, DeltaResponseFrame } from "./ads-method.js";
 export { adsServiceDefinition, DELTA_ADS_PATH, deltaAdsMethod } from "./ads-method.js";
+export type { ControlPlaneConnectionOptions } from "./control-plane-connection.js";
+export { controlPlaneConnection } from "./control-plane-connection.js";
 export type {
   DeltaAdsClientOptions,
   DeltaClientEvent,

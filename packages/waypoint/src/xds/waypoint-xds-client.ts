@@ -4,9 +4,14 @@
  * bootstrap token. Reconnects by itself; while the control plane is away the configuration in
  * force keeps serving, and on reconnect the held version is announced so nothing is resent.
  */
-import { NODE_AUTHORIZATION_HEADER, NODE_NAME_HEADER } from "@ambit/api";
-import { DeltaAdsClient, type DeltaClientEvent, type DeltaTypeStatus } from "@ambit/core";
-import * as grpc from "@grpc/grpc-js";
+import { NODE_NAME_HEADER } from "@ambit/api";
+import {
+  controlPlaneConnection,
+  DeltaAdsClient,
+  type DeltaClientEvent,
+  type DeltaTypeStatus,
+} from "@ambit/core";
+import type * as grpc from "@grpc/grpc-js";
 import type { WaypointConfigUpdater } from "./waypoint-config-updater.js";
 import { buildWaypointNode, WAYPOINT_TYPE_URL, type WaypointNodeInfo } from "./waypoint-node.js";
 
@@ -35,19 +40,14 @@ export class WaypointXdsClient {
   constructor(opts: WaypointXdsClientOptions) {
     this.engine = new DeltaAdsClient({
       address: opts.address,
-      credentials: grpc.credentials.createSsl(Buffer.from(opts.rootCertPem)),
-      channelOptions: {
-        ...(opts.serverName ? { "grpc.ssl_target_name_override": opts.serverName } : {}),
-        ...opts.channelOptions,
-      },
-      metadata: () => {
-        const md = new grpc.Metadata();
-        const token = opts.token();
-        if (token) md.set(NODE_AUTHORIZATION_HEADER, `Bearer ${token}`);
-        md.set(NODE_NAME_HEADER, opts.node.nodeName);
-        md.set("clusterid", opts.node.clusterId);
-        return md;
-      },
+      ...controlPlaneConnection({
+        rootCertPem: opts.rootCertPem,
+        ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
+        ...(opts.channelOptions !== undefined ? { channelOptions: opts.channelOptions } : {}),
+        token: opts.token,
+        clusterId: opts.node.clusterId,
+        headers: { [NODE_NAME_HEADER]: opts.node.nodeName },
+      }),
       node: buildWaypointNode(opts.node),
       subscriptions: [{ handler: opts.updater.handler, names: [opts.resourceName] }],
       ...(opts.backoff ? { backoff: opts.backoff } : {}),

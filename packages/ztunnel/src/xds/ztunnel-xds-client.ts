@@ -1,12 +1,13 @@
 import {
   buildZtunnelNode,
+  controlPlaneConnection,
   DeltaAdsClient,
   type DeltaClientEvent,
   type DeltaTypeStatus,
   TypeUrl,
   type ZtunnelNodeInfo,
 } from "@ambit/core";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type { ProxyState } from "../state/proxy-state.js";
 import { StateUpdater } from "./state-updater.js";
 
@@ -51,19 +52,14 @@ export class ZtunnelXdsClient {
     const clusterId = opts.clusterId ?? opts.node.clusterId ?? "Kubernetes";
     this.engine = new DeltaAdsClient({
       address: opts.address,
-      credentials: grpc.credentials.createSsl(Buffer.from(opts.rootCertPem)),
-      channelOptions: {
-        ...(opts.serverName ? { "grpc.ssl_target_name_override": opts.serverName } : {}),
-        ...opts.channelOptions,
-      },
-      metadata: () => {
-        const md = new grpc.Metadata();
-        const token = opts.token?.();
-        if (token) md.set("authorization", `Bearer ${token}`);
-        md.set("clusterid", clusterId);
-        for (const [k, v] of Object.entries(opts.headers ?? {})) md.set(k.toLowerCase(), v);
-        return md;
-      },
+      ...controlPlaneConnection({
+        rootCertPem: opts.rootCertPem,
+        ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
+        ...(opts.channelOptions !== undefined ? { channelOptions: opts.channelOptions } : {}),
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
+        clusterId,
+        ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
+      }),
       node: buildZtunnelNode({ ...opts.node, clusterId }),
       subscriptions: [{ handler: updater.address }, { handler: updater.authorization }],
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
