@@ -121,6 +121,7 @@ export async function startMeshCluster(opts: MeshClusterOptions): Promise<MeshCl
     }),
   });
   let status: ClusterStatus | undefined;
+  let readyAt = "";
   try {
     await rt.up(parseManifestText(opts.manifests, join(stateDir, `${opts.name}.yaml`)));
   } catch (e) {
@@ -216,9 +217,12 @@ export async function startMeshCluster(opts: MeshClusterOptions): Promise<MeshCl
       for (const comp of status?.components ?? []) {
         const file = rt.paths.logFile(comp.name);
         if (!existsSync(file)) continue;
+        // Only what happened after the cluster was ready: start-up noise (e.g. ztunnels retrying
+        // xDS before the control plane listens) would otherwise crowd out the interesting lines.
         const bad = readFileSync(file, "utf8")
           .split("\n")
-          .filter((l) => /"level":"(warn|error)"|Error|error:/.test(l));
+          .filter((l) => /"level":"(warn|error)"|Error|error:/.test(l))
+          .filter((l) => (/"time":"([^"]+)"/.exec(l)?.[1] ?? readyAt) >= readyAt);
         if (bad.length === 0) continue;
         out.push(`--- ${comp.name} (${bad.length} warn/error lines, last ${lines}):`);
         for (const l of bad.slice(-lines)) out.push(l.length > 400 ? `${l.slice(0, 400)}…` : l);
@@ -252,6 +256,7 @@ export async function startMeshCluster(opts: MeshClusterOptions): Promise<MeshCl
       120_000,
       () => JSON.stringify({ pods: status?.pods, components: status?.components }),
     );
+    readyAt = new Date().toISOString();
   } catch (e) {
     await c.down();
     throw e;
