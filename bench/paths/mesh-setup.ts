@@ -1,8 +1,9 @@
 /**
- * ambit's mesh on the bench topology, for paths that need more than `ambit-l4` (the waypoint):
+ * ambit's mesh on the bench topology, shared by the ambit paths (ambit-l4, the waypoint):
  * the real control plane (xDS + CA) on node A, one ztunnel and one node agent per node, the
  * client and server pods enrolled, and any extra config documents (Gateway, Services, the
- * waypoint's Pod) in the control plane's file source. Apps are started by path, never imported.
+ * waypoint's Pod) in the control plane's file source. Apps are started by path, never imported
+ * ({@link appArgv}: the build only when it is not older than the sources).
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -11,23 +12,13 @@ import { DATAPLANE_MODE_LABEL, type NodePodsFile, Ports } from "@ambit/api";
 import { writeNodeCredential } from "@ambit/local";
 import type { TopologyHost } from "@ambit/testing";
 import type { ProcGroup } from "../procs.js";
+import { appArgv } from "./app-argv.js";
 import type { PathContext } from "./bench-path.js";
 
 export const MESH_NS = "bench";
 export const MESH_NODES = { a: "node-a", b: "node-b" } as const;
 
-/** `node <app main>`: the built main when there is one, else the source through tsx. */
-export function appArgv(repoRoot: string, app: string): string[] {
-  const dist = join(repoRoot, "packages", app, "dist", "main.js");
-  if (existsSync(dist)) return [process.execPath, dist];
-  return [
-    process.execPath,
-    "--conditions=source",
-    "--import",
-    "tsx",
-    join(repoRoot, "packages", app, "src", "main.ts"),
-  ];
-}
+export { appArgv } from "./app-argv.js";
 
 export interface MeshPod {
   readonly name: string;
