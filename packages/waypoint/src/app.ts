@@ -16,9 +16,7 @@ import {
   type RotatingSigner,
   SecretManager,
   type WorkloadCertificate,
-  waitForFiles,
-  waitForRootCert,
-  watchedFileText,
+  waitForNodeBootstrap,
 } from "@ambit/core";
 import {
   adminRoute,
@@ -200,20 +198,9 @@ export async function startWaypoint(cfg: WaypointProcessConfig): Promise<Waypoin
   const [admin, metricsL, ready] = listeners as [HttpListener, HttpListener, HttpListener];
 
   const boot = async (): Promise<void> => {
-    const files = [cfg.rootCertPath, cfg.tokenFile];
-    const found = await waitForFiles(
-      files,
-      () => stopped,
-      (missing) => log.info("waiting for bootstrap files", { missing }),
-    );
-    if (!found) return;
-    const rootsPem = await waitForRootCert(
-      cfg.rootCertPath,
-      () => stopped,
-      (reason) => log.warn("root certificate not usable yet; retrying", { path: cfg.rootCertPath, reason }),
-    );
-    if (rootsPem === undefined) return;
-    const token = watchedFileText(cfg.tokenFile);
+    const bootstrap = await waitForNodeBootstrap(cfg, () => stopped, log);
+    if (bootstrap === undefined) return;
+    const { rootsPem, token } = bootstrap;
     signer = createRotatingSigner({ address: cfg.caAddress, rootsPem, node: cfg.node, token });
     secrets = new SecretManager({
       signer,

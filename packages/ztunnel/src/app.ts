@@ -11,9 +11,7 @@ import {
   createRotatingSigner,
   errorMessage,
   type RotatingSigner,
-  waitForFiles,
-  waitForRootCert,
-  watchedFileText,
+  waitForNodeBootstrap,
 } from "@ambit/core";
 import { Registry } from "prom-client";
 import { adminRoute, type HttpListener, listenHttp, metricsRoute, RecentConnections } from "./admin/index.js";
@@ -130,19 +128,9 @@ export async function startZtunnel(cfg: ZtunnelConfig): Promise<ZtunnelApp> {
   listeners.push(ready);
 
   const boot = async (): Promise<void> => {
-    const found = await waitForFiles(
-      [cfg.rootCertPath, cfg.tokenFile],
-      () => stopped,
-      (missing) => log.info("waiting for bootstrap files", { missing }),
-    );
-    if (!found) return;
-    const rootsPem = await waitForRootCert(
-      cfg.rootCertPath,
-      () => stopped,
-      (reason) => log.warn("root certificate not usable yet; retrying", { path: cfg.rootCertPath, reason }),
-    );
-    if (rootsPem === undefined) return;
-    const token = watchedFileText(cfg.tokenFile);
+    const bootstrap = await waitForNodeBootstrap(cfg, () => stopped, log);
+    if (bootstrap === undefined) return;
+    const { rootsPem, token } = bootstrap;
     signer = createRotatingSigner({
       address: cfg.caAddress,
       rootsPem,

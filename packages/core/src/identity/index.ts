@@ -4,6 +4,8 @@ export type { CertificateErrorCode } from "./certificate-error.js";
 export { CertificateError } from "./certificate-error.js";
 export type { WorkloadCsr } from "./csr.js";
 export { createWorkloadCsr } from "./csr.js";
+export type { NodeBootstrap, NodeBootstrapFiles } from "./node-bootstrap.js";
+export { waitForNodeBootstrap } from "./node-bootstrap.js";
 export { waitForRootCert } from "./root-cert.js";
 export type { RotatingSigner, RotatingSignerOptions } from "./rotating-ca-signer.js";
 export { createRotatingSigner } from "./rotating-ca-signer.js";
