@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { hostPortFlag, isLogLevel, portFlag } from "./cli-flags.js";
+import { hostPortFlag, isLogLevel, portFlag, proxyHttpListenFlags } from "./cli-flags.js";
 
 const fail = (msg: string): never => {
   throw new Error(msg);
@@ -37,4 +37,17 @@ parseFlagsOrExit(() => { throw new Error("--x missing\\nusage: x"); });`;
   });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, "--x missing\nusage: x\n");
+});
+
+test("proxyHttpListenFlags: Istio's ports by default, loopback-only admin, bad ports refused", () => {
+  assert.deepEqual(proxyHttpListenFlags({}, fail), {
+    admin: { host: "127.0.0.1", port: 15000 },
+    metrics: { host: "0.0.0.0", port: 15020 },
+    readiness: { host: "0.0.0.0", port: 15021 },
+  });
+  const set = proxyHttpListenFlags({ "admin-port": "0", "metrics-port": "1", "readiness-port": "2" }, fail);
+  assert.deepEqual([set.admin.port, set.metrics.port, set.readiness.port], [0, 1, 2]);
+  assert.throws(() => proxyHttpListenFlags({ "readiness-port": "x" }, fail), {
+    message: "--readiness-port: bad port x",
+  });
 });

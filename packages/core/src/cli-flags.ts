@@ -3,6 +3,7 @@
  * own usage text and error class, so the checks report through a `fail` callback that the entry
  * supplies (it appends the usage and throws); the messages themselves are the same everywhere.
  */
+import { Ports } from "@ambit/api";
 import type { LogLevel } from "./logger.js";
 
 /** Reports a bad flag; never returns (the entry's own error, message ending with its usage). */
@@ -28,6 +29,31 @@ export function hostPortFlag(name: string, v: string, fail: FlagFail): string {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) fail(`--${name}: expected <host:port>, got ${v}`);
   return v;
+}
+
+/** A listen address built from flags. */
+export interface ListenFlag {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * A proxy's node-side HTTP listeners from `--admin-port` (loopback only, like Istio's admin),
+ * `--metrics-port` and `--readiness-port` (all addresses, for the scraper and the kubelet).
+ */
+export function proxyHttpListenFlags(
+  values: Readonly<Record<string, unknown>>,
+  fail: FlagFail,
+): { readonly admin: ListenFlag; readonly metrics: ListenFlag; readonly readiness: ListenFlag } {
+  const flag = (name: string, dflt: number): number => {
+    const v = values[name];
+    return portFlag(name, typeof v === "string" ? v : undefined, dflt, fail);
+  };
+  return {
+    admin: { host: "127.0.0.1", port: flag("admin-port", Ports.admin) },
+    metrics: { host: "0.0.0.0", port: flag("metrics-port", Ports.metrics) },
+    readiness: { host: "0.0.0.0", port: flag("readiness-port", Ports.readiness) },
+  };
 }
 
 /**

@@ -1,7 +1,14 @@
 export type { HttpAnswer, HttpListener, HttpRoute, MetricsSource } from "./admin/index.js";
 export { adminRoutes, listenHttp, loggingRoute, metricsRoute, toJsonText } from "./admin/index.js";
-export type { FlagFail } from "./cli-flags.js";
-export { hostPortFlag, isLogLevel, LOG_LEVELS, parseFlagsOrExit, portFlag } from "./cli-flags.js";
+export type { FlagFail, ListenFlag } from "./cli-flags.js";
+export {
+  hostPortFlag,
+  isLogLevel,
+  LOG_LEVELS,
+  parseFlagsOrExit,
+  portFlag,
+  proxyHttpListenFlags,
+} from "./cli-flags.js";
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";
 export type {
   BaggageFields,

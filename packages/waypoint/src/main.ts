@@ -23,6 +23,7 @@ import {
   type LogLevel,
   parseFlagsOrExit,
   portFlag,
+  proxyHttpListenFlags,
   runMain,
   setLogBase,
   setLogLevel,
@@ -124,12 +125,7 @@ export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfi
     podName,
     podIp,
     hbone: { host: "0.0.0.0", port: portFlag("hbone-port", values["hbone-port"], Ports.hbone, fail) },
-    admin: { host: "127.0.0.1", port: portFlag("admin-port", values["admin-port"], Ports.admin, fail) },
-    metrics: { host: "0.0.0.0", port: portFlag("metrics-port", values["metrics-port"], Ports.metrics, fail) },
-    readiness: {
-      host: "0.0.0.0",
-      port: portFlag("readiness-port", values["readiness-port"], Ports.readiness, fail),
-    },
+    ...proxyHttpListenFlags(values, fail),
     logLevel: level,
   };
 }

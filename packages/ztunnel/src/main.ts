@@ -13,14 +13,13 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Ports } from "@ambit/api";
 import {
   createLogger,
   hostPortFlag,
   isLogLevel,
   type LogLevel,
   parseFlagsOrExit,
-  portFlag,
+  proxyHttpListenFlags,
   runMain,
   setLogBase,
   setLogLevel,
@@ -93,12 +92,7 @@ export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig & { log
     network: values.network ?? "",
     ...(values["server-name"] !== undefined ? { serverName: values["server-name"] } : {}),
     ...(ttl !== undefined ? { certTtlSeconds: Number(ttl) } : {}),
-    admin: { host: "127.0.0.1", port: portFlag("admin-port", values["admin-port"], Ports.admin, fail) },
-    metrics: { host: "0.0.0.0", port: portFlag("metrics-port", values["metrics-port"], Ports.metrics, fail) },
-    readiness: {
-      host: "0.0.0.0",
-      port: portFlag("readiness-port", values["readiness-port"], Ports.readiness, fail),
-    },
+    ...proxyHttpListenFlags(values, fail),
     logLevel: level,
   };
 }
