@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { hostPortFlag, isLogLevel, portFlag, proxyHttpListenFlags } from "./cli-flags.js";
+import {
+  hostPortFlag,
+  isLogLevel,
+  portFlag,
+  proxyBootstrapFlags,
+  proxyHttpListenFlags,
+} from "./cli-flags.js";
 
 const fail = (msg: string): never => {
   throw new Error(msg);
@@ -49,5 +55,23 @@ test("proxyHttpListenFlags: Istio's ports by default, loopback-only admin, bad p
   assert.deepEqual([set.admin.port, set.metrics.port, set.readiness.port], [0, 1, 2]);
   assert.throws(() => proxyHttpListenFlags({ "readiness-port": "x" }, fail), {
     message: "--readiness-port: bad port x",
+  });
+});
+
+test("proxyBootstrapFlags: CA on the xDS address and state-dir files by default; a bad CA address refused", () => {
+  const at = { stateDir: "/s", node: "n1", xdsAddress: "10.0.0.1:15012" };
+  assert.deepEqual(proxyBootstrapFlags({}, at, fail), {
+    caAddress: "10.0.0.1:15012",
+    rootCertPath: "/s/ca/root-cert.pem",
+    tokenFile: "/s/nodes/n1/node-token",
+  });
+  const set = proxyBootstrapFlags(
+    { "ca-address": "ca:1", "root-cert": "/r.pem", "token-file": "/t" },
+    at,
+    fail,
+  );
+  assert.deepEqual(set, { caAddress: "ca:1", rootCertPath: "/r.pem", tokenFile: "/t" });
+  assert.throws(() => proxyBootstrapFlags({ "ca-address": "ca" }, at, fail), {
+    message: "--ca-address: expected <host:port>, got ca",
   });
 });

@@ -3,6 +3,7 @@
  * own usage text and error class, so the checks report through a `fail` callback that the entry
  * supplies (it appends the usage and throws); the messages themselves are the same everywhere.
  */
+import { join } from "node:path";
 import { Ports } from "@ambit/api";
 import type { LogLevel } from "./logger.js";
 
@@ -53,6 +54,28 @@ export function proxyHttpListenFlags(
     admin: { host: "127.0.0.1", port: flag("admin-port", Ports.admin) },
     metrics: { host: "0.0.0.0", port: flag("metrics-port", Ports.metrics) },
     readiness: { host: "0.0.0.0", port: flag("readiness-port", Ports.readiness) },
+  };
+}
+
+/**
+ * Where a proxy finds the control plane's CA and its bootstrap files: `--ca-address` (default: the
+ * validated xDS address, the control plane serves both), `--root-cert` and `--token-file`
+ * (defaults follow the local state-dir layout: `<d>/ca/root-cert.pem`, `<d>/nodes/<node>/node-token`).
+ */
+export function proxyBootstrapFlags(
+  values: Readonly<Record<string, unknown>>,
+  at: { readonly stateDir: string; readonly node: string; readonly xdsAddress: string },
+  fail: FlagFail,
+): { readonly caAddress: string; readonly rootCertPath: string; readonly tokenFile: string } {
+  const str = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === "string" ? v : undefined;
+  };
+  const ca = str("ca-address");
+  return {
+    caAddress: ca !== undefined ? hostPortFlag("ca-address", ca, fail) : at.xdsAddress,
+    rootCertPath: str("root-cert") ?? join(at.stateDir, "ca", "root-cert.pem"),
+    tokenFile: str("token-file") ?? join(at.stateDir, "nodes", at.node, "node-token"),
   };
 }
 

@@ -7,6 +7,7 @@ export {
   LOG_LEVELS,
   parseFlagsOrExit,
   portFlag,
+  proxyBootstrapFlags,
   proxyHttpListenFlags,
 } from "./cli-flags.js";
 export { assertNever, CodedError, errnoCode, errorMessage } from "./errors.js";

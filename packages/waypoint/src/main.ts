@@ -11,7 +11,6 @@
  * Logs JSON lines on stderr, access log on stdout. SIGTERM/SIGINT: drain, exit 0.
  */
 import { isIP } from "node:net";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Ports } from "@ambit/api";
 import {
@@ -23,6 +22,7 @@ import {
   type LogLevel,
   parseFlagsOrExit,
   portFlag,
+  proxyBootstrapFlags,
   proxyHttpListenFlags,
   runMain,
   setLogBase,
@@ -114,12 +114,7 @@ export function parseWaypointArgs(argv: readonly string[]): WaypointProcessConfi
     namespace,
     node,
     xdsAddress,
-    caAddress:
-      values["ca-address"] !== undefined
-        ? hostPortFlag("ca-address", values["ca-address"], fail)
-        : xdsAddress,
-    rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
-    tokenFile: values["token-file"] ?? join(stateDir, "nodes", node, "node-token"),
+    ...proxyBootstrapFlags(values, { stateDir, node, xdsAddress }, fail),
     trustDomain,
     clusterId,
     podName,

@@ -19,6 +19,7 @@ import {
   isLogLevel,
   type LogLevel,
   parseFlagsOrExit,
+  proxyBootstrapFlags,
   proxyHttpListenFlags,
   runMain,
   setLogBase,
@@ -81,12 +82,7 @@ export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig & { log
   return {
     node,
     xdsAddress,
-    caAddress:
-      values["ca-address"] !== undefined
-        ? hostPortFlag("ca-address", values["ca-address"], fail)
-        : xdsAddress,
-    rootCertPath: values["root-cert"] ?? join(stateDir, "ca", "root-cert.pem"),
-    tokenFile: values["token-file"] ?? join(nodeDir, "node-token"),
+    ...proxyBootstrapFlags(values, { stateDir, node, xdsAddress }, fail),
     zdsSocket: values["no-inpod"] ? undefined : (values["zds-socket"] ?? join(nodeDir, "ztunnel.sock")),
     clusterId: values["cluster-id"] ?? "Kubernetes",
     network: values.network ?? "",
