@@ -11,11 +11,11 @@ import {
   createRotatingSigner,
   errorMessage,
   type RotatingSigner,
+  SecretManager,
   waitForNodeBootstrap,
 } from "@ambit/core";
 import { Registry } from "prom-client";
 import { adminRoute, type HttpListener, listenHttp, metricsRoute, RecentConnections } from "./admin/index.js";
-import { SecretManager } from "./identity/index.js";
 import { type InpodPod, ZdsClient } from "./inpod/index.js";
 import {
   ConnectionManager,

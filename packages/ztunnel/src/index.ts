@@ -1,6 +1,7 @@
 /** Placeholder until this package's issue lands; see ARCHITECTURE.md. */
 export const PACKAGE = "@ambit/ztunnel";
-// Identity (issue 3): workload certificates and the CA client.
+// Identity: workload certificates and the CA client live in @ambit/core; re-exported for callers
+// that know them as ztunnel's.
 export type {
   CaClientOptions,
   CertificateErrorCode,
@@ -9,8 +10,8 @@ export type {
   CertificateStateDump,
   SecretManagerOptions,
   WorkloadCertificate,
-} from "./identity/index.js";
-export { CaClient, CertificateError, SecretManager } from "./identity/index.js";
+} from "@ambit/core";
+export { CaClient, CertificateError, SecretManager } from "@ambit/core";
 export type {
   InpodPod,
   InpodWorkloadStatus,

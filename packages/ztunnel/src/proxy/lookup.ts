@@ -1,5 +1,5 @@
 import type { Identity, Service, Workload } from "@ambit/api";
-import type { WorkloadCertificate } from "../identity/index.js";
+import type { WorkloadCertificate } from "@ambit/core";
 import type { AddressLookup, Endpoint, WorkloadPolicies } from "../state/index.js";
 
 /**
