@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, errorMessage, runMain, setLogBase, stopOnSignals } from "@ambit/core";
+import { createLogger, parseFlagsOrExit, runMain, setLogBase, stopOnSignals } from "@ambit/core";
 import { type AgentArgs, parseAgentArgs } from "./agent-args.js";
 import { createLinuxNetnsExec, InpodRedirector } from "./netns/index.js";
 import { NodeAgent } from "./pods/index.js";
@@ -14,13 +14,7 @@ import { NodeAgent } from "./pods/index.js";
 const log = createLogger("node-agent.main");
 
 async function main(): Promise<void> {
-  let args: AgentArgs;
-  try {
-    args = parseAgentArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${errorMessage(e)}\n`);
-    process.exit(2);
-  }
+  const args: AgentArgs = parseFlagsOrExit(() => parseAgentArgs(process.argv.slice(2)));
   setLogBase({ component: "node-agent", node: args.node });
   mkdirSync(join(args.stateDir, "nodes", args.node), { recursive: true });
   const agent = new NodeAgent({
