@@ -90,7 +90,9 @@ function collectFailures(stream) {
       if (!current) continue;
       if (/^\s*\.\.\.\s*$/.test(line)) {
         // Suites repeat their children's failures as "N subtests failed"; keep only real errors.
-        if (!current.some((l) => /subtests? failed|failureType: '(subtestsFailed|cancelledByParent)'/.test(l)))
+        if (
+          !current.some((l) => /subtests? failed|failureType: '(subtestsFailed|cancelledByParent)'/.test(l))
+        )
           failures.push(current);
         current = undefined;
       } else if (
