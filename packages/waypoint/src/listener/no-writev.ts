@@ -7,7 +7,11 @@ import { resetLater } from "./reset-later.js";
  * server's parser then consumes the handle directly, and its `_writev` path corks header text and
  * body together. On an `Http2Stream` handle both misbehave on Node 20 (corrupted status lines,
  * a stalled event loop after a dozen requests). This wrapper has no handle, so they fall back to
- * plain `data` events and one `write` per chunk. Backpressure and half-close are carried through.
+ * plain `data` events. Backpressure and half-close are carried through.
+ * Chunks queued while a write is in flight (the HTTP/1 response head and body, which Node writes
+ * separately) go out as ONE write (`writev` concatenates them): one DATA frame, one TLS record and
+ * one send instead of one each per chunk, and the body does not wait for the head's write to
+ * complete (a full event-loop turn later) before it is sent.
  * `head`: bytes already read from `inner` (by the protocol sniffer) that come first.
  * `allowHalfOpen: false` ends the write side (END_STREAM) once the peer ended its side.
  */
@@ -28,6 +32,11 @@ export function jsDuplex(inner: Duplex, head?: Buffer, opts: { allowHalfOpen?: b
     write(chunk: Buffer, _enc, cb) {
       if (gone()) return cb(new Error("tunnel closed"));
       inner.write(chunk, cb);
+    },
+    writev(chunks: { chunk: Buffer }[], cb) {
+      if (gone()) return cb(new Error("tunnel closed"));
+      const one = chunks.length === 1 ? chunks[0]?.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+      inner.write(one ?? Buffer.alloc(0), cb);
     },
     final(cb) {
       if (!gone()) inner.end();
