@@ -28,6 +28,16 @@ test("buildIsStale: missing or older outputs are stale; tests, testdata and unbu
   assert.equal(buildIsStale(root), false);
   utimesSync(out, new Date(500_000), new Date(500_000));
   assert.equal(buildIsStale(root), true, "output older than its source");
+  // tsc -b saw the source after its change but left the unchanged .js alone: fresh.
+  const info = join(root, "packages", "app", "dist", ".tsbuildinfo");
+  writeFileSync(info, "");
+  utimesSync(info, new Date(2_000_000), new Date(2_000_000));
+  assert.equal(buildIsStale(root), false, "build info newer than the source");
+  utimesSync(info, new Date(800_000), new Date(800_000));
+  assert.equal(buildIsStale(root), true, "build info older than the source");
+  rmSync(out);
+  utimesSync(info, new Date(2_000_000), new Date(2_000_000));
+  assert.equal(buildIsStale(root), true, "a missing output is stale whatever the build info says");
 });
 
 test("appArgv: built main only when fresh, else the source through tsx", (t) => {

@@ -8,27 +8,35 @@ import { join } from "node:path";
 
 /**
  * True when some non-test source under packages/<pkg>/src is newer than its compiled
- * packages/<pkg>/dist/<same path>.js (tsc -b re-emits only what changed, so compare per file).
+ * packages/<pkg>/dist/<same path>.js (tsc -b re-emits only what changed, so compare per file)
+ * and than the package's dist/.tsbuildinfo: tsc -b does not rewrite a .js whose output did not
+ * change (a touched or reverted source), so only the build info proves the build saw the source.
  * Packages without a dist/ are not built and do not count.
  */
 export function buildIsStale(repoRoot: string): boolean {
-  const walk = (src: string, dist: string): boolean => {
+  const walk = (src: string, dist: string, built: number): boolean => {
     for (const e of readdirSync(src, { withFileTypes: true })) {
       const p = join(src, e.name);
       if (e.isDirectory()) {
         // testdata/ holds test fixtures, which the build leaves out.
-        if (e.name !== "testdata" && walk(p, join(dist, e.name))) return true;
+        if (e.name !== "testdata" && walk(p, join(dist, e.name), built)) return true;
       } else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && !e.name.endsWith(".d.ts")) {
         const out = join(dist, e.name.replace(/\.ts$/, ".js"));
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) return true;
+        const srcMs = statSync(p).mtimeMs;
+        if (!existsSync(out) || (statSync(out).mtimeMs < srcMs && built < srcMs)) return true;
       }
     }
     return false;
   };
   const pkgs = join(repoRoot, "packages");
-  return readdirSync(pkgs).some(
-    (pkg) => existsSync(join(pkgs, pkg, "dist")) && walk(join(pkgs, pkg, "src"), join(pkgs, pkg, "dist")),
-  );
+  const builtMs = (dist: string) => {
+    const info = join(dist, ".tsbuildinfo");
+    return existsSync(info) ? statSync(info).mtimeMs : 0;
+  };
+  return readdirSync(pkgs).some((pkg) => {
+    const dist = join(pkgs, pkg, "dist");
+    return existsSync(dist) && walk(join(pkgs, pkg, "src"), dist, builtMs(dist));
+  });
 }
 
 /**
