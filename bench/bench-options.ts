@@ -15,12 +15,13 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--paths a,b] [--reps N] [--out DIR] [--no-install]
-  --quick       short runs (whole bench < 2 min): iperf3 2 s, 1 s per latency/max-rps/conn run, 3 reps
+  --quick       short runs (whole bench < 2 min): iperf3 2 s, 1 s per latency/max-rps/conn run, 3 reps;
+                leaves out paths with a slow set-up (ambit-waypoint) unless named in --paths
   --paths a,b   only these paths (the baseline "direct" always runs)
   --reps N      repetitions per measurement (medians are reported; default 3 quick / 5 full)
   --out DIR     where JSON and SVG go (default bench/results)
   --no-install  do not call scripts/setup-system.sh --bench; paths whose tools are missing are skipped
-   or: npm run bench -- ca|xds|dataplane [flags]   component benchmarks (CA issuance, xDS fan-out, ztunnel data path)`;
+   or: npm run bench -- ca|xds|dataplane|waypoint [flags]   component benchmarks (CA issuance, xDS fan-out, ztunnel and waypoint data paths)`;
 
 /** Parses argv (without node and script). Unknown flags are errors, not silently ignored. */
 export function parseBenchOptions(argv: readonly string[], defaultOutDir: string): BenchOptions {

@@ -61,7 +61,11 @@ export async function runBench(opts: BenchOptions, repoRoot: string): Promise<Be
       `bench: missing ${core.map((n) => `${n.bin} (Debian package ${n.pkg})`).join(", ")}`,
     );
   }
-  const paths = selectPaths(await discoverPaths(), opts.paths);
+  const all = await discoverPaths();
+  const paths = selectPaths(all, opts.paths, opts.quick);
+  const leftOut = all.filter((p) => !paths.includes(p));
+  if (opts.quick && (opts.paths ?? []).length === 0 && leftOut.length > 0)
+    note(`--quick leaves out ${leftOut.map((p) => p.name).join(", ")} (full run, or name it in --paths)`);
   installGroupKillHooks(); // before the harness: its signal hook must run last
   const h = await NetnsHarness.create();
   const workRoot = mkdtempSync(join(tmpdir(), "ambit-bench-"));

@@ -65,6 +65,11 @@ export interface BenchPath {
    * and the full run always do every repetition.
    */
   readonly quickReps?: number;
+  /**
+   * Left out of `--quick` unless named in `--paths`: for a path whose set-up alone would break the
+   * quick run's 2-minute budget (the full run always includes it).
+   */
+  readonly fullOnly?: boolean;
   /** Executables the path needs, each with the Debian package that provides it. */
   readonly needs: readonly { readonly bin: string; readonly pkg: string }[];
   /** Starts the path's proxies; the harness then verifies one HTTP request through it. */

@@ -45,6 +45,19 @@ describe("selectPaths", () => {
     );
     assert.equal(selectPaths(all, undefined).length, 3);
   });
+  it("leaves fullOnly paths out of a quick run unless they are named", () => {
+    const heavy: BenchPath = { ...fake("ambit-waypoint", "ambit"), fullOnly: true };
+    const withHeavy = [...all, heavy];
+    assert.deepEqual(
+      selectPaths(withHeavy, undefined, true).map((p) => p.name),
+      ["direct", "go-hbone", "nginx-mtls"],
+    );
+    assert.equal(selectPaths(withHeavy, undefined, false).length, 4);
+    assert.deepEqual(
+      selectPaths(withHeavy, ["ambit-waypoint"], true).map((p) => p.name),
+      ["direct", "ambit-waypoint"],
+    );
+  });
   it("names unknown paths and the known ones", () => {
     assert.throws(
       () => selectPaths(all, ["envoy"]),

@@ -27,9 +27,16 @@ export function orderPaths(paths: readonly BenchPath[]): BenchPath[] {
   return [...paths].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name));
 }
 
-/** Keeps the paths named in `only` (the baseline is always kept: every ratio is against it). */
-export function selectPaths(paths: readonly BenchPath[], only: readonly string[] | undefined): BenchPath[] {
-  if (only === undefined || only.length === 0) return [...paths];
+/**
+ * Keeps the paths named in `only` (the baseline is always kept: every ratio is against it). With
+ * no names, a quick run leaves out the `fullOnly` paths.
+ */
+export function selectPaths(
+  paths: readonly BenchPath[],
+  only: readonly string[] | undefined,
+  quick = false,
+): BenchPath[] {
+  if (only === undefined || only.length === 0) return paths.filter((p) => !(quick && p.fullOnly === true));
   const unknown = only.filter((n) => !paths.some((p) => p.name === n));
   if (unknown.length > 0) {
     const known = paths.map((p) => p.name).join(", ");

@@ -92,6 +92,8 @@ export const benchPath: BenchPath = {
     "client pod → ztunnel A (capture) → HBONE → ambit waypoint (node B: HTTP/1.1 parse, route, telemetry) → HBONE → ztunnel B inbound → server pod",
   // --quick: one repetition (its setup and saturated runs are slow; the full run does all).
   quickReps: 1,
+  // Its cluster set-up (~27 s) alone would break the quick run's 2-minute budget.
+  fullOnly: true,
   needs: [{ bin: "nft", pkg: "nftables" }],
   async setup(ctx) {
     const { topo } = ctx;
