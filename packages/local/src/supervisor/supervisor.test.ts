@@ -34,7 +34,15 @@ describe("Supervisor", () => {
       restart: "always",
       backoff: { initialMs: 100, maxMs: 10_000, factor: 2, resetAfterMs: 60_000 },
     });
-    await waitFor(() => (sup.status()[0]?.restarts ?? 0) >= 4, 5000);
+    const running = (): number =>
+      existsSync(log)
+        ? readFileSync(log, "utf8")
+            .split("\n")
+            .filter((l) => l === "running").length
+        : 0;
+    // Wait for the 5th run's output too: stopping right after its start line was logged killed it
+    // before `sh` printed (seen on a loaded CI machine).
+    await waitFor(() => (sup.status()[0]?.restarts ?? 0) >= 4 && running() >= 5, 5000);
     await sup.stop("crasher");
     const starts = readFileSync(log, "utf8")
       .split("\n")
@@ -53,11 +61,10 @@ describe("Supervisor", () => {
         `restart ${i + 1} came after ${g} ms, before its ${delays[i]} ms delay`,
       );
     });
-    assert.equal(
-      readFileSync(log, "utf8")
-        .split("\n")
-        .filter((l) => l === "running").length,
-      starts.length,
+    // Every start ran the command; only a start in the instant before stop may have been cut.
+    assert.ok(
+      running() === starts.length || running() === starts.length - 1,
+      `${running()} runs for ${starts.length} starts`,
     );
     assert.ok(
       events.some((e) => /exit code 3/.test(e)),
