@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Ports } from "@ambit/api";
 import { httpGetInNetns, type PodStatus } from "@ambit/local";
+import type { AccessLogRecord } from "@ambit/waypoint";
 import type { MeshCluster } from "./mesh-cluster.js";
 import { waitFor } from "./wait.js";
 
@@ -23,21 +24,22 @@ export interface WaypointSuite {
 }
 
 /** The fields of the waypoint's access record (one per request) the suite asserts on. */
-export interface WaypointRequest {
-  readonly start_time: string;
-  readonly method: string;
-  readonly path: string;
-  readonly authority: string;
-  readonly response_code: number;
-  readonly response_flags: string;
-  readonly route: string;
-  readonly upstream: string;
-  readonly upstream_service: string;
-  readonly reason: string;
-  readonly attempts: number;
-  readonly source_principal: string;
-  readonly protocol: string;
-}
+export type WaypointRequest = Pick<
+  AccessLogRecord,
+  | "start_time"
+  | "method"
+  | "path"
+  | "authority"
+  | "response_code"
+  | "response_flags"
+  | "route"
+  | "upstream"
+  | "upstream_service"
+  | "reason"
+  | "attempts"
+  | "source_principal"
+  | "protocol"
+>;
 
 /** The waypoint pod of Gateway `ns/gw` once its readiness endpoint answers 200 (certificate + config). */
 export async function waitWaypointReady(

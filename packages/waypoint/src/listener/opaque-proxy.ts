@@ -1,19 +1,14 @@
 import type http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import type tls from "node:tls";
-import type { Identity } from "@ambit/api";
-import { parseIdentity, socketAddress } from "@ambit/api";
-import { connectHeaders, createLogger, formatForwarded, type HbonePool } from "@ambit/core";
+import { createLogger } from "@ambit/core";
 import { pickEndpoint, type Random } from "../route/pick.js";
+import { connectEndpoint, type EndpointDialer } from "../upstream/endpoint-tunnel.js";
 import type { TunnelInfo } from "./request-pipeline.js";
 import { resetLater } from "./reset-later.js";
 
 const log = createLogger("waypoint.l4");
 
-export interface OpaqueDeps {
-  readonly pool: HbonePool;
-  secureContext(): tls.SecureContext;
-  readonly identity: Identity;
+export interface OpaqueDeps extends EndpointDialer {
   readonly hbonePort: number;
   readonly rand: Random;
 }
@@ -33,16 +28,13 @@ export async function proxyOpaque(down: Duplex, t: TunnelInfo, deps: OpaqueDeps)
   }
   let up: http2.ClientHttp2Stream;
   try {
-    up = await deps.pool.connect({
-      sourceIdentity: deps.identity,
-      destinationIdentities: [parseIdentity(ep.endpoint.identity)],
-      nextHop: socketAddress(ep.endpoint.address, deps.hbonePort),
-      sourceIp: undefined,
-      secureContext: deps.secureContext(),
-      headers: connectHeaders({
-        authority: `${ep.endpoint.address.includes(":") ? `[${ep.endpoint.address}]` : ep.endpoint.address}:${ep.targetPort}`,
-        forwarded: formatForwarded(t.peer, t.listener.hostname),
-      }),
+    up = await connectEndpoint(deps, {
+      address: ep.endpoint.address,
+      targetPort: ep.targetPort,
+      identity: ep.endpoint.identity,
+      hbonePort: deps.hbonePort,
+      service: t.listener.hostname,
+      peer: t.peer,
     });
   } catch (e) {
     log.info("l4: upstream connect failed", { error: e });

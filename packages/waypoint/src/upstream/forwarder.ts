@@ -1,24 +1,16 @@
 import type http2 from "node:http2";
-import type tls from "node:tls";
-import type { Identity } from "@ambit/api";
-import { parseIdentity, socketAddress } from "@ambit/api";
-import type { HbonePool } from "@ambit/core";
-import { connectHeaders, formatForwarded } from "@ambit/core";
 import type { WeightedBackend } from "../config/types.js";
 import { applyHeaderModifier } from "../filter/header-modifier.js";
 import type { Handler, RequestContext } from "../filter/types.js";
 import { resetLater } from "../listener/reset-later.js";
 import { type EndpointChoice, pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
+import { connectEndpoint, type EndpointDialer, endpointAuthority } from "./endpoint-tunnel.js";
 import { http1Exchange, http2Exchange } from "./http-upstream.js";
 import type { TunnelAgent } from "./tunnel-agent.js";
 
 /** What the forwarder needs to originate HBONE as the waypoint. */
-export interface ForwarderOptions {
-  readonly pool: HbonePool;
-  /** The waypoint's own certificate (client side of the upstream mTLS). */
-  secureContext(): tls.SecureContext;
-  readonly identity: Identity;
+export interface ForwarderOptions extends EndpointDialer {
   /** HBONE port of endpoints (15008; tests point it elsewhere through the pool's dialer). */
   readonly hbonePort: number;
   /** Keep-alive HTTP/1.1 tunnels to endpoints (one per waypoint; see {@link TunnelAgent}). */
@@ -51,7 +43,7 @@ export function createForwarder(
     const ep = pickEndpoint(backend, port, ctx.rand);
     if (!ep)
       throw new WaypointError("no_healthy_upstream", `no healthy endpoint for ${chosen.hostname}:${port}`);
-    const authority = `${ep.endpoint.address.includes(":") ? `[${ep.endpoint.address}]` : ep.endpoint.address}:${ep.targetPort}`;
+    const authority = endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort });
     if (!target) ctx.notes.upstream = authority;
     const out = { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) };
     const res =
@@ -86,13 +78,13 @@ async function openTunnel(
 ): Promise<http2.ClientHttp2Stream> {
   let tunnel: http2.ClientHttp2Stream;
   try {
-    tunnel = await opts.pool.connect({
-      sourceIdentity: opts.identity,
-      destinationIdentities: [parseIdentity(ep.endpoint.identity)],
-      nextHop: socketAddress(ep.endpoint.address, opts.hbonePort),
-      sourceIp: undefined,
-      secureContext: opts.secureContext(),
-      headers: connectHeaders({ authority, forwarded: formatForwarded(ctx.peer, service) }),
+    tunnel = await connectEndpoint(opts, {
+      address: ep.endpoint.address,
+      targetPort: ep.targetPort,
+      identity: ep.endpoint.identity,
+      hbonePort: opts.hbonePort,
+      service,
+      peer: ctx.peer,
     });
   } catch (e) {
     throw new WaypointError(

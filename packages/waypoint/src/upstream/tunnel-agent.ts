@@ -1,31 +1,17 @@
 import http from "node:http";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
-import type tls from "node:tls";
-import type { ClientAddr, Identity } from "@ambit/api";
-import { parseIdentity, socketAddress } from "@ambit/api";
-import { connectHeaders, formatForwarded, type HbonePool } from "@ambit/core";
 import { jsDuplex } from "../listener/no-writev.js";
+import {
+  connectEndpoint,
+  type EndpointDialer,
+  endpointAuthority,
+  type TunnelTarget,
+} from "./endpoint-tunnel.js";
 
-/** Where one upstream HTTP/1.1 request goes: the endpoint and what to present/expect. */
-export interface TunnelTarget {
-  /** Endpoint IP (v4 or v6). */
-  readonly address: string;
-  readonly targetPort: number;
-  /** SPIFFE URI the endpoint must present. */
-  readonly identity: string;
-  /** HBONE port of the endpoint's node (15008). */
-  readonly hbonePort: number;
-  /** Service the request was for (Forwarded `host=` of the first request on a tunnel). */
-  readonly service: string;
-  /** Downstream peer (Forwarded `for=` of the first request on a tunnel). */
-  readonly peer: ClientAddr;
-}
+export type { TunnelTarget } from "./endpoint-tunnel.js";
 
-export interface TunnelAgentOptions {
-  readonly pool: HbonePool;
-  secureContext(): tls.SecureContext;
-  readonly identity: Identity;
+export interface TunnelAgentOptions extends EndpointDialer {
   /** Idle tunnels kept per endpoint (default 64). */
   readonly maxIdlePerEndpoint?: number;
   /**
@@ -104,24 +90,10 @@ export class TunnelAgent extends http.Agent {
       cb(new Error("tunnel agent: request without a tunnel target"));
       return undefined;
     }
-    const o = this.opts;
-    const host = t.address.includes(":") ? `[${t.address}]` : t.address;
-    o.pool
-      .connect({
-        sourceIdentity: o.identity,
-        destinationIdentities: [parseIdentity(t.identity)],
-        nextHop: socketAddress(t.address, t.hbonePort),
-        sourceIp: undefined,
-        secureContext: o.secureContext(),
-        headers: connectHeaders({
-          authority: `${host}:${t.targetPort}`,
-          forwarded: formatForwarded(t.peer, t.service),
-        }),
-      })
-      .then(
-        (stream) => cb(null, socketLike(jsDuplex(stream, undefined, { allowHalfOpen: false }))),
-        (e: unknown) => cb(new TunnelConnectError(`${host}:${t.targetPort}`, e)),
-      );
+    connectEndpoint(this.opts, t).then(
+      (stream) => cb(null, socketLike(jsDuplex(stream, undefined, { allowHalfOpen: false }))),
+      (e: unknown) => cb(new TunnelConnectError(endpointAuthority(t), e)),
+    );
     return undefined;
   }
 }
