@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ambit needs when they are missing (idempotent; apt-get update runs
-# at most once). `--test` adds the peers and tools the test suite uses; `--bench` the benchmark's.
+# at most once). Base: what `npm ci` and the local mesh need (g++, make, python3: node-gyp builds
+# the native addon in packages/sockets; procps: `sysctl` in the cluster namespaces; iproute2 and
+# nftables: `ip` and `nft`). `--test` adds the peers and tools the test suite uses (tcpdump, curl,
+# the interop proxies); `--bench` the benchmark's (openssl makes the bench PKI).
 set -euo pipefail
-want=(iproute2 nftables iptables)
+want=(iproute2 nftables iptables procps python3 make g++)
 for a in "$@"; do
   case "$a" in
     --test) want+=(nghttp2-proxy haproxy tcpdump tinyproxy iperf3 curl) ;;
-    --bench) want+=(iperf3 wrk nginx libnginx-mod-stream nghttp2-proxy nghttp2-client tinyproxy haproxy golang-go socat) ;;
+    --bench) want+=(iperf3 wrk nginx libnginx-mod-stream nghttp2-proxy nghttp2-client tinyproxy haproxy golang-go socat openssl) ;;
   esac
 done
 missing=()
@@ -20,5 +23,6 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 echo "ambit setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
