@@ -9,6 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 bash scripts/setup-system.sh
+. scripts/node-headers.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build
 exec node packages/cli/bin/ambit.js demo "$@"
