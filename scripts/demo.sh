@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
   echo "ambit demo needs root: it creates network namespaces, veth links and nftables rules." >&2
-  echo "Run: sudo $0" >&2
+  echo "Run it as root, e.g.: sudo $0" >&2
   exit 1
 fi
 bash scripts/setup-system.sh
