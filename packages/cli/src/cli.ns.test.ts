@@ -1,61 +1,19 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type ClusterStatus, liveDaemon, statePaths } from "@ambit/local";
 import { pidAlive } from "@ambit/testing";
+import { hostView, processesInCluster, readdirSafe } from "../../local/src/testdata/host-residue.js";
 import { runCli } from "./cli.js";
 import type { Io } from "./context.js";
 
 function capture(): Io & { text: () => string } {
   let buf = "";
   return { out: (t) => (buf += t), err: (t) => (buf += t), text: () => buf };
-}
-
-function readdirSafe(d: string): string[] {
-  try {
-    return readdirSync(d);
-  } catch {
-    return [];
-  }
-}
-
-function hostView(prefix: string) {
-  return {
-    netns: readdirSafe("/var/run/netns").filter((n) => n.startsWith(prefix)),
-    etc: readdirSafe("/etc/netns").filter((n) => n.startsWith(prefix)),
-    links: execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
-      .split("\n")
-      .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1] ?? "")
-      .filter((x) => x !== "")
-      .sort(),
-    nft: execFileSync("nft", ["list", "tables"], { encoding: "utf8" }).trim(),
-  };
-}
-
-/** Pids of every process running in a netns of this cluster (via /proc/<pid>/ns/net). */
-function processesInCluster(prefix: string): number[] {
-  const inodes = new Set(
-    readdirSafe("/var/run/netns")
-      .filter((n) => n.startsWith(prefix))
-      .map(
-        (n) =>
-          `net:[${execFileSync("stat", ["-c", "%i", `/var/run/netns/${n}`], { encoding: "utf8" }).trim()}]`,
-      ),
-  );
-  return readdirSafe("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return inodes.has(execFileSync("readlink", [`/proc/${p}/ns/net`], { encoding: "utf8" }).trim());
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 const SERVER = `require("node:http").createServer((q, r) => r.end("hello from " + process.env.POD_NAME)).listen(8080)`;
@@ -203,10 +161,7 @@ spec: {containers: [{name: sleep, command: [sleep, "600"]}]}
     const down = await cli("down");
     assert.equal(down.code, 0, down.out);
     const now = hostView(prefix);
-    assert.deepEqual(now.netns, before.netns);
-    assert.deepEqual(now.etc, before.etc);
-    assert.deepEqual(now.links, before.links);
-    assert.equal(now.nft, before.nft);
+    assert.deepEqual(now, before);
     for (const pid of [daemon.pid, ...recorded, ...inCluster, Number(stray)])
       assert.ok(!pidAlive(pid), `pid ${pid} survived`);
     assert.deepEqual(readdirSafe(stateDir), ["logs"]);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,30 +7,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { nodeInNetns, pidAlive } from "@ambit/testing";
 import { parseManifestText } from "../manifest/parse-manifests.js";
+import { podHostVeth } from "../plan/cluster-layout.js";
+import { type HostView, hostLinks, hostView, readdirSafe } from "../testdata/host-residue.js";
 import { LocalRuntime } from "./local-runtime.js";
-
-/** Host-side view used for the residue comparison. */
-function snapshot(prefix: string) {
-  const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
-  return {
-    netns: readdirSafe("/var/run/netns").filter((n) => n.startsWith(prefix)),
-    hostLinks: sh("ip", ["-o", "link", "show"])
-      .split("\n")
-      .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
-      .filter((x): x is string => x !== undefined)
-      .sort(),
-    hostNft: sh("nft", ["list", "tables"]).trim().split("\n").sort(),
-    etc: readdirSafe("/etc/netns").filter((n) => n.startsWith(prefix)),
-  };
-}
-
-function readdirSafe(d: string): string[] {
-  try {
-    return readdirSync(d);
-  } catch {
-    return [];
-  }
-}
 
 /** Runs a short node script inside a pod netns (hosts/resolv.conf of the pod apply). */
 const inPod = (netns: string, script: string, ...args: string[]): string =>
@@ -91,11 +70,11 @@ describe("LocalRuntime (real namespaces)", () => {
   const prefix = `ambit-${id}-`;
   const stateDir = mkdtempSync(join(tmpdir(), "ambit-rt-"));
   let rt: LocalRuntime;
-  let before0: ReturnType<typeof snapshot>;
+  let before0: HostView;
   const pids = new Set<number>();
 
   before(async () => {
-    before0 = snapshot(prefix);
+    before0 = hostView(prefix);
     rt = LocalRuntime.open({
       stateDir,
       clusterId: id,
@@ -130,6 +109,49 @@ describe("LocalRuntime (real namespaces)", () => {
       cfg.join(","),
     );
     assert.ok(cfg.includes("service--demo--web.yaml"));
+  });
+
+  it("nothing in the cluster routes to the host's interfaces, and the host netns gains no link", async () => {
+    assert.deepEqual(hostLinks(), before0.links, "up added a link to the host netns");
+    const s = await rt.status();
+    const client = s.pods.find((p) => p.name === "client");
+    const remote = s.pods.find((p) => p.name.startsWith("web-") && p.node === "node-2");
+    assert.ok(client && remote);
+    // `ip route get` only asks the kernel's routing table: no packet leaves any namespace.
+    const routeGet = (netns: string, ...args: string[]) => {
+      const r = spawnSync("ip", ["netns", "exec", netns, "ip", ...args], { encoding: "utf8" });
+      return { ok: r.status === 0, text: `${r.stdout}${r.stderr}`.trim() };
+    };
+    const outside = [
+      ["route", "get", "8.8.8.8"],
+      ["-6", "route", "get", "2001:4860:4860::8888"],
+    ];
+    for (const ns of [
+      `${prefix}cluster`,
+      `${prefix}cp`,
+      `${prefix}node-1`,
+      `${prefix}node-2`,
+      client.netns,
+    ]) {
+      assert.ok(existsSync(`/var/run/netns/${ns}`), `${ns} exists`);
+      for (const args of outside.slice(ns === client.netns ? 1 : 0)) {
+        const r = routeGet(ns, ...args);
+        assert.ok(!r.ok, `${ns}: ${args.join(" ")} found a route: ${r.text}`);
+        assert.match(r.text, /unreachable/i);
+      }
+    }
+    // A pod's default route only leads to its node; what the node would do with a pod's packet
+    // (`iif` simulates forwarding) is the real answer: nowhere outside, but on to other pods.
+    const viaNode = routeGet(client.netns, "route", "get", "8.8.8.8");
+    assert.ok(viaNode.ok, viaNode.text);
+    assert.match(viaNode.text, /via 10\.244\.1\.1 dev eth0/);
+    const iif = ["from", client.ip, "iif", podHostVeth(client.uid)];
+    const forwarded = routeGet(`${prefix}node-1`, "route", "get", "8.8.8.8", ...iif);
+    assert.ok(!forwarded.ok, `node-1 forwards a pod's packet out: ${forwarded.text}`);
+    assert.match(forwarded.text, /unreachable/i);
+    const control = routeGet(`${prefix}node-1`, "route", "get", remote.ip, ...iif);
+    assert.ok(control.ok, `control: node-1 should forward to the remote pod: ${control.text}`);
+    assert.match(control.text, /via 10\.250\.0\.12 dev eth0/);
   });
 
   it("pods on two nodes reach each other by pod IP, Service VIP and Service name", async () => {
@@ -253,14 +275,10 @@ describe("LocalRuntime (real namespaces)", () => {
   });
 
   it("down removes namespaces, links, nft tables, /etc/netns entries and processes", async () => {
-    assert.ok(snapshot(prefix).netns.length >= 6);
+    assert.ok(hostView(prefix).netns.length >= 6);
     const report = await rt.down();
     assert.ok(report.namespaces.length === 0 || report.namespaces.every((n) => n.startsWith(prefix)));
-    const after0 = snapshot(prefix);
-    assert.deepEqual(after0.netns, before0.netns);
-    assert.deepEqual(after0.etc, before0.etc);
-    assert.deepEqual(after0.hostLinks, before0.hostLinks);
-    assert.deepEqual(after0.hostNft, before0.hostNft);
+    assert.deepEqual(hostView(prefix), before0);
     assert.ok(pids.size >= 4);
     for (const pid of pids) assert.ok(!pidAlive(pid), `process ${pid} still alive`);
     assert.deepEqual(
