@@ -12,7 +12,7 @@ import { Ports } from "@ambit/api";
 import { CodedError, createLogger, errorMessage } from "@ambit/core";
 import type { NodeAuthenticator } from "./auth/index.js";
 import { createLocalNodeAuthenticator } from "./auth/index.js";
-import { CertificateAuthority, createCaService } from "./ca/index.js";
+import { CertificateAuthority, caFilesInDir, createCaService, readAdditionalRoots } from "./ca/index.js";
 import { waypointStatuses } from "./controller/waypoint-status.js";
 import type { MeshConfig } from "./model/mesh-config.js";
 import { SnapshotBuilder } from "./model/snapshot-builder.js";
@@ -36,7 +36,10 @@ export class ControlPlaneAppError extends CodedError<ControlPlaneAppErrorCode> {
 export interface ControlPlaneConfig {
   /** Directory of Kubernetes-style YAML (the file source). */
   readonly configDir: string;
-  /** Persistent state: CA root under `ca/`, node credentials under `node-credentials/`. */
+  /**
+   * Persistent state: CA root under `ca/` (`ca/root-cert.pem` is always the published trust
+   * bundle, also with `caDir`), node credentials under `node-credentials/`.
+   */
   readonly stateDir: string;
   /** TLS listener for xDS + CA. */
   readonly listenHost: string;
@@ -46,6 +49,14 @@ export interface ControlPlaneConfig {
   /** Optional HTTP status endpoint on 127.0.0.1:<port> (0 = pick a free one). */
   readonly statusPort?: number;
   readonly mesh?: Partial<MeshConfig>;
+  /**
+   * Operator CA in Istio's `cacerts` layout (`ca-cert.pem`, `ca-key.pem`, `root-cert.pem`,
+   * optional `cert-chain.pem`): the signer may be a root or an intermediate. Absent: the
+   * self-signed root persisted under `<stateDir>/ca/`.
+   */
+  readonly caDir?: string;
+  /** PEM file of extra roots published in the trust bundle (root rotation). */
+  readonly additionalRootsFile?: string;
   /** Workload certificate TTLs (CA defaults when absent). */
   readonly workloadTtlSeconds?: number;
   readonly maxWorkloadTtlSeconds?: number;
@@ -101,6 +112,10 @@ export async function startControlPlane(
   mkdirSync(cfg.stateDir, { recursive: true });
   const ca = await CertificateAuthority.create({
     stateDir: cfg.stateDir,
+    ...(cfg.caDir !== undefined ? { files: caFilesInDir(cfg.caDir) } : {}),
+    ...(cfg.additionalRootsFile !== undefined
+      ? { additionalRootsPem: await readAdditionalRoots(cfg.additionalRootsFile) }
+      : {}),
     ...(cfg.mesh?.trustDomain !== undefined ? { trustDomain: cfg.mesh.trustDomain } : {}),
     ...(cfg.workloadTtlSeconds !== undefined ? { defaultTtlSeconds: cfg.workloadTtlSeconds } : {}),
     ...(cfg.maxWorkloadTtlSeconds !== undefined ? { maxTtlSeconds: cfg.maxWorkloadTtlSeconds } : {}),
@@ -185,6 +200,8 @@ export async function startControlPlane(
   log.info("control plane ready", {
     listen: `${cfg.listenHost}:${xdsPort}`,
     rootCert: rootPath,
+    ca: cfg.caDir ?? "self-signed root in state dir",
+    trustRoots: ca.rootsPem.match(/BEGIN CERTIFICATE/g)?.length ?? 0,
     statusSocket: cfg.statusSocket,
     statusPort,
   });

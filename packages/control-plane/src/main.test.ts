@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseControlPlaneArgs, parseListen } from "./main.js";
+import { parseControlPlaneArgs, parseListen, USAGE } from "./main.js";
 
 const base = ["--config-dir", "/c", "--state-dir", "/s"];
 
@@ -44,4 +44,15 @@ test("control-plane flags: bad input is refused with the reason", () => {
 test("parseListen: bare IP gets the control-plane port", () => {
   assert.deepEqual(parseListen("0.0.0.0"), { host: "0.0.0.0", port: 15012 });
   assert.deepEqual(parseListen("[fd00::1]:15012"), { host: "fd00::1", port: 15012 });
+});
+
+test("control-plane flags: operator CA directory and extra roots, documented in --help", () => {
+  const c = parseControlPlaneArgs([...base, "--ca-dir", "/etc/cacerts", "--additional-roots", "/r.pem"]);
+  assert.equal(c.caDir, "/etc/cacerts");
+  assert.equal(c.additionalRootsFile, "/r.pem");
+  const none = parseControlPlaneArgs(base);
+  assert.ok(!("caDir" in none) && !("additionalRootsFile" in none));
+  for (const word of ["--ca-dir", "ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"])
+    assert.ok(USAGE.includes(word), word);
+  assert.match(USAGE, /--additional-roots <file>.*root rotation/);
 });

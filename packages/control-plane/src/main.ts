@@ -3,7 +3,8 @@
  *
  *   node dist/main.js --config-dir <d> --state-dir <d> --listen <ip:port>
  *     [--status-socket <path>] [--status-port <n>] [--cluster-id <id>] [--trust-domain <td>]
- *     [--workload-ttl <s>] [--max-workload-ttl <s>] [--log-level debug|info|warn|error]
+ *     [--workload-ttl <s>] [--max-workload-ttl <s>] [--ca-dir <dir>] [--additional-roots <file>]
+ *     [--log-level debug|info|warn|error]
  *
  * Logs one JSON object per line on stderr. SIGTERM/SIGINT: graceful stop (xDS streams are told to
  * reconnect, open CA calls get a grace period), exit 0.
@@ -25,10 +26,26 @@ import { type ControlPlaneConfig, startControlPlane } from "./app.js";
 
 const log = createLogger("control-plane.main");
 
-const USAGE =
-  "usage: control-plane --config-dir <dir> --state-dir <dir> --listen <ip:port> [--status-socket <path>] " +
-  "[--status-port <n>] [--cluster-id <id>] [--trust-domain <td>] [--workload-ttl <s>] [--max-workload-ttl <s>] " +
-  "[--log-level debug|info|warn|error]";
+/** `--help` text (also appended to flag errors). Exported for tests. */
+export const USAGE = `usage: control-plane --config-dir <dir> --state-dir <dir> [options]
+
+  --config-dir <dir>        Kubernetes-style YAML the mesh is built from (watched)
+  --state-dir <dir>         persistent state: CA root (ca/), node credentials; ca/root-cert.pem is
+                            always the published trust bundle
+  --listen <ip[:port]>      TLS listener for xDS + CA (default 0.0.0.0:${Ports.controlPlane})
+  --status-socket <path>    HTTP status endpoint (default <state-dir>/control-plane/status.sock)
+  --status-port <n>         also serve status on 127.0.0.1:<n> (0 = any free port)
+  --cluster-id <id>         cluster id sent to proxies
+  --trust-domain <td>       SPIFFE trust domain (default cluster.local)
+  --workload-ttl <s>        certificate lifetime when a request asks for none (default 86400)
+  --max-workload-ttl <s>    longer requests are clamped to this (default 7776000 = 90 days)
+  --ca-dir <dir>            sign with an operator CA instead of the self-signed root, Istio's cacerts
+                            layout: ca-cert.pem (signer: root or intermediate), ca-key.pem (its key),
+                            root-cert.pem (root(s) the signer chains to), cert-chain.pem (optional:
+                            signer + intermediates)
+  --additional-roots <file> PEM file of extra roots added to the trust bundle (root rotation)
+  --log-level <level>       debug | info | warn | error (default info)
+  -h, --help                this text`;
 
 /** `ip:port` or `[v6]:port`; a bare IP gets `Ports.controlPlane`. Exported for tests. */
 export function parseListen(s: string): { host: string; port: number } {
@@ -60,6 +77,8 @@ export function parseControlPlaneArgs(argv: readonly string[]): ControlPlaneConf
       "trust-domain": { type: "string" },
       "workload-ttl": { type: "string" },
       "max-workload-ttl": { type: "string" },
+      "ca-dir": { type: "string" },
+      "additional-roots": { type: "string" },
       "log-level": { type: "string", default: "info" },
     },
     strict: true,
@@ -88,12 +107,19 @@ export function parseControlPlaneArgs(argv: readonly string[]): ControlPlaneConf
     ...(Object.keys(mesh).length > 0 ? { mesh } : {}),
     ...(ttl !== undefined ? { workloadTtlSeconds: ttl } : {}),
     ...(maxTtl !== undefined ? { maxWorkloadTtlSeconds: maxTtl } : {}),
+    ...(values["ca-dir"] ? { caDir: values["ca-dir"] } : {}),
+    ...(values["additional-roots"] ? { additionalRootsFile: values["additional-roots"] } : {}),
     logLevel: level,
   };
 }
 
 async function main(): Promise<void> {
-  const cfg = parseFlagsOrExit(() => parseControlPlaneArgs(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const cfg = parseFlagsOrExit(() => parseControlPlaneArgs(argv));
   setLogLevel(cfg.logLevel);
   setLogBase({ component: "control-plane" });
   const app = await startControlPlane(cfg);

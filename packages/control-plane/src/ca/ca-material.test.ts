@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { makeIdentity } from "@ambit/api";
 import { createTestCsr, createTestPki, type TestPki } from "@ambit/testing";
 import { CaError } from "./ca-error.js";
-import { loadCaFromFiles, loadOrCreateRoot } from "./ca-material.js";
+import { loadCaFromFiles } from "./ca-material.js";
+import { loadOrCreateRoot } from "./ca-root.js";
 import { CertificateAuthority } from "./certificate-authority.js";
 
 const id = makeIdentity("default", "sleep");

@@ -1,23 +1,15 @@
 /**
  * The CA's signing material: a signer certificate + key, the intermediates up to the root, and the
  * trust bundle (one or more roots, so a new root can be added before the old one is retired).
- * Two sources: a self-signed ECDSA P-256 root generated on first start and persisted in the state
- * directory (key mode 0600), or operator-provided files in Istio's `cacerts` layout
+ * Two sources: a self-signed ECDSA P-256 root persisted in the state directory (`ca-root.ts`), or
+ * operator-provided files in Istio's `cacerts` layout
  * (`ca-cert.pem`, `ca-key.pem`, `root-cert.pem`, optional `cert-chain.pem`).
  */
 import { createPrivateKey, createPublicKey, X509Certificate as NodeX509, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { createLogger } from "@ambit/core";
 import { CaError } from "./ca-error.js";
-import {
-  type CryptoKey,
-  type CryptoKeyPair,
-  certPem,
-  splitPemCertificates,
-  subtle,
-  x509,
-} from "./x509-setup.js";
+import { type CryptoKey, splitPemCertificates, subtle, x509 } from "./x509-setup.js";
 
 const log = createLogger("ca.material");
 
@@ -50,10 +42,6 @@ export interface CaFiles {
 }
 
 const P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
-const ROOT_DIR = "ca";
-const ROOT_CERT = "root-cert.pem";
-const ROOT_KEY = "root-key.pem";
-const ROOT_VALIDITY_DAYS = 3650;
 
 function algorithmForKeyPem(keyPem: string): {
   importAlg: Record<string, unknown>;
@@ -86,11 +74,41 @@ async function importSignerKey(
   return { key, signAlg };
 }
 
-function assertKeyMatches(certPemText: string, keyPem: string): void {
+function assertKeyMatches(certPemText: string, keyPem: string, files: CaFiles): void {
   const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
   const fromCert = new NodeX509(certPemText).publicKey.export({ type: "spki", format: "der" });
   if (!fromKey.equals(fromCert)) {
-    throw new CaError("bad_ca_material", "ca material: private key does not match the signer certificate");
+    throw new CaError(
+      "bad_ca_material",
+      `ca material: the private key in ${files.keyFile} does not match the certificate in ${files.certFile}`,
+    );
+  }
+}
+
+/** Run a parse step; a throw becomes `bad_ca_material` naming the file it came from. */
+export function parsing<T>(file: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CaError) throw e;
+    throw new CaError("bad_ca_material", `ca material: ${file}: bad ${what}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Read one CA file; failure is `bad_ca_material` naming its role and path. */
+export async function readRole(file: string, role: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new CaError(
+      "bad_ca_material",
+      `ca material: cannot read ${role} ${file}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
@@ -124,31 +142,42 @@ function assertChain(signerPem: string, intermediates: readonly string[], roots:
 
 /** Load operator-provided CA files (root or intermediate signer). */
 export async function loadCaFromFiles(files: CaFiles): Promise<CaMaterial> {
-  let signerText: string;
-  let keyPem: string;
-  let rootsText: string;
-  let chainText: string | undefined;
-  try {
-    [signerText, keyPem, rootsText] = (await Promise.all(
-      [files.certFile, files.keyFile, files.rootsFile].map((f) => readFile(f, "utf8")),
-    )) as [string, string, string];
-    chainText = files.chainFile ? await readFile(files.chainFile, "utf8") : undefined;
-  } catch (e) {
-    throw new CaError("bad_ca_material", `ca material: cannot read CA files: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
+  const [signerText, keyPem, rootsText, chainText] = await Promise.all([
+    readRole(files.certFile, "signer certificate"),
+    readRole(files.keyFile, "signer key"),
+    readRole(files.rootsFile, "root bundle"),
+    files.chainFile ? readRole(files.chainFile, "certificate chain") : undefined,
+  ]);
+  return materialFromPem({ signerText, keyPem, rootsText, chainText }, files);
+}
+
+/** The PEM texts of CA material, read but not yet checked. */
+export interface CaTexts {
+  readonly signerText: string;
+  readonly keyPem: string;
+  readonly rootsText: string;
+  readonly chainText: string | undefined;
+}
+
+/** Check and import CA material already read; `files` only names the sources in errors. */
+export async function materialFromPem(t: CaTexts, files: CaFiles): Promise<CaMaterial> {
+  const { signerText, keyPem, rootsText, chainText } = t;
   const signerPem = splitPemCertificates(signerText)[0];
   if (!signerPem) throw new CaError("bad_ca_material", `ca material: no certificate in ${files.certFile}`);
   const roots = splitPemCertificates(rootsText);
-  const rootRaw = new Set(roots.map((r) => new NodeX509(r).raw.toString("base64")));
-  const signerIsRoot = rootRaw.has(new NodeX509(signerPem).raw.toString("base64"));
-  // The chain a leaf carries: the signer and its intermediates, never roots (they go last, as the bundle).
+  if (roots.length === 0)
+    throw new CaError("bad_ca_material", `ca material: no root certificate in ${files.rootsFile}`);
   const rawOf = (p: string) => new NodeX509(p).raw.toString("base64");
-  const chain = (chainText ? splitPemCertificates(chainText) : []).filter((p) => !rootRaw.has(rawOf(p)));
+  const rootRaw = new Set(parsing(files.rootsFile, "certificate", () => roots.map(rawOf)));
+  const signerIsRoot = rootRaw.has(parsing(files.certFile, "certificate", () => rawOf(signerPem)));
+  // The chain a leaf carries: the signer and its intermediates, never roots (they go last, as the bundle).
+  const chainPems = chainText ? splitPemCertificates(chainText) : [];
+  const chain = parsing(files.chainFile ?? "", "certificate", () =>
+    chainPems.filter((p) => !rootRaw.has(rawOf(p))),
+  );
   if (chain.length === 0 || rawOf(chain[0] as string) !== rawOf(signerPem)) chain.unshift(signerPem);
   const intermediatesPem = signerIsRoot ? [] : chain;
-  assertKeyMatches(signerPem, keyPem);
+  parsing(files.keyFile, "private key", () => assertKeyMatches(signerPem, keyPem, files));
   assertChain(signerPem, signerIsRoot ? [] : intermediatesPem, roots);
   const { key, signAlg } = await importSignerKey(keyPem);
   log.info("loaded CA from files", {
@@ -165,54 +194,6 @@ export async function loadCaFromFiles(files: CaFiles): Promise<CaMaterial> {
     intermediatesPem,
     rootsPem: roots,
   };
-}
-
-/**
- * The persisted self-signed root of `<stateDir>/ca/`, generated on first start. Restarts reuse it
- * so issued certificates and distributed roots stay valid. A key file readable by others is
- * tightened to 0600 with a warning.
- */
-export async function loadOrCreateRoot(stateDir: string, trustDomain: string): Promise<CaMaterial> {
-  const dir = join(stateDir, ROOT_DIR);
-  const certFile = join(dir, ROOT_CERT);
-  const keyFile = join(dir, ROOT_KEY);
-  const exists = await stat(keyFile).then(
-    (s) => s,
-    () => undefined,
-  );
-  if (exists) {
-    if ((exists.mode & 0o077) !== 0) {
-      log.warn("CA root key was readable by others; tightening to 0600", { keyFile });
-      await chmod(keyFile, 0o600);
-    }
-    return loadCaFromFiles({ certFile, keyFile, rootsFile: certFile });
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const keys = (await subtle.generateKey(P256, true, ["sign", "verify"])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: `O=${trustDomain}, CN=ambit root CA`,
-    keys,
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + ROOT_VALIDITY_DAYS * 86_400_000),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const keyDer = await subtle.exportKey("pkcs8", keys.privateKey);
-  const suffix = `${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  // Key first, both via temp + rename: a crash never leaves a certificate without its key.
-  await writeFile(`${keyFile}.${suffix}`, `${x509.PemConverter.encode(keyDer, "PRIVATE KEY")}\n`, {
-    mode: 0o600,
-  });
-  await rename(`${keyFile}.${suffix}`, keyFile);
-  await writeFile(`${certFile}.${suffix}`, certPem(cert), { mode: 0o644 });
-  await rename(`${certFile}.${suffix}`, certFile);
-  log.info("generated CA root", { certFile, trustDomain });
-  return loadCaFromFiles({ certFile, keyFile, rootsFile: certFile });
 }
 
 /** Add roots to the trust bundle (root rotation: trust old and new while leaves roll over). */

@@ -7,13 +7,8 @@ import type { Identity } from "@ambit/api";
 import { DEFAULT_TRUST_DOMAIN, formatIdentity } from "@ambit/api";
 import { createLogger } from "@ambit/core";
 import { CaError } from "./ca-error.js";
-import {
-  type CaFiles,
-  type CaMaterial,
-  loadCaFromFiles,
-  loadOrCreateRoot,
-  withAdditionalRoots,
-} from "./ca-material.js";
+import { type CaFiles, type CaMaterial, loadCaFromFiles, withAdditionalRoots } from "./ca-material.js";
+import { loadOrCreateRoot } from "./ca-root.js";
 import { checkCsr } from "./csr-validation.js";
 import { signLeaf } from "./leaf-signer.js";
 import {

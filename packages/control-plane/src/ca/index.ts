@@ -1,7 +1,9 @@
+export { CA_DIR_FILES, caFilesInDir, readAdditionalRoots } from "./ca-dir.js";
 export type { CaErrorCode } from "./ca-error.js";
 export { CaError } from "./ca-error.js";
 export type { CaFiles, CaMaterial } from "./ca-material.js";
-export { loadCaFromFiles, loadOrCreateRoot, withAdditionalRoots } from "./ca-material.js";
+export { loadCaFromFiles, withAdditionalRoots } from "./ca-material.js";
+export { loadOrCreateRoot } from "./ca-root.js";
 export type { CaServiceOptions, CaServiceRegistration } from "./ca-service.js";
 export { CREATE_CERTIFICATE_PATH, caServiceDefinition, createCaService } from "./ca-service.js";
 export type {
