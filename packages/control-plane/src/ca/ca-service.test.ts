@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import type { Identity } from "@ambit/api";
 import { formatIdentity, makeIdentity } from "@ambit/api";
 import * as pb from "@ambit/api/pb";
+import { isLogLevel, setLogLevel, setLogSink } from "@ambit/core";
 import { createTestCsr } from "@ambit/testing";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -100,7 +101,7 @@ describe("IstioCertificateService over real gRPC + TLS", () => {
       return true;
     });
 
-  it("issues leaf first, root last; URI SAN only; both EKUs; 24 h default TTL", async () => {
+  it("issues leaf first, root last; URI SAN only; both EKUs; the default TTL is bounded by the maximum", async () => {
     const chain = await call({
       csr: await csrFor([formatIdentity(sleep)]),
       impersonate: formatIdentity(sleep),
@@ -114,6 +115,7 @@ describe("IstioCertificateService over real gRPC + TLS", () => {
     assert.ok(!leaf.subject, "empty subject");
     assert.deepEqual([...(leaf.keyUsage ?? [])].sort(), ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
     const ttl = (Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 1000;
+    // The 24 h default itself is asserted in app-ca-files.test.ts (maximum above 24 h).
     assert.equal(ttl, MAX_TTL, "default 24 h is bounded by the configured 1 h maximum");
   });
 
@@ -201,5 +203,60 @@ describe("IstioCertificateService over real gRPC + TLS", () => {
       grpc.status.UNAUTHENTICATED,
       /no credential/,
     );
+  });
+
+  it("logs every decision as one line with node, identity and outcome", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const prev = setLogSink((l) => {
+      const rec = JSON.parse(l) as Record<string, unknown>;
+      if (rec["scope"] === "ca.service") lines.push(rec);
+    });
+    setLogLevel("info"); // the test runner sets AMBIT_LOG=warn; allows are info lines
+    const s = formatIdentity(sleep);
+    const a = formatIdentity(admin);
+    const expected: [string, Record<string, unknown>][] = [];
+    try {
+      await call({ csr: await csrFor([s]), impersonate: s });
+      expected.push(["certificate issued", { node: "node-a", identity: s, decision: "allow" }]);
+      await call({ csr: await csrFor([a]), impersonate: a }).catch(() => undefined);
+      expected.push([
+        "certificate denied",
+        { node: "node-a", identity: a, decision: "deny", status: "PERMISSION_DENIED" },
+      ]);
+      await call({ csr: await csrFor([a]), impersonate: s }).catch(() => undefined);
+      expected.push([
+        "certificate request rejected",
+        { node: "node-a", identity: s, decision: "reject", status: "INVALID_ARGUMENT" },
+      ]);
+      await call({ csr: "garbage" }).catch(() => undefined);
+      expected.push([
+        "certificate request rejected",
+        { node: "node-a", identity: null, decision: "reject", status: "INVALID_ARGUMENT" },
+      ]);
+      await call({ csr: await csrFor([s]), cred: { node: "node-a", token: "A".repeat(43) } }).catch(
+        () => undefined,
+      );
+      expected.push([
+        "certificate request rejected",
+        { node: null, claimedNode: "node-a", identity: s, decision: "reject", status: "UNAUTHENTICATED" },
+      ]);
+      await call({ csr: await csrFor([s]), impersonate: s, cred: undefined }).catch(() => undefined);
+      expected.push([
+        "certificate request rejected",
+        { node: null, claimedNode: null, identity: s, decision: "reject", status: "UNAUTHENTICATED" },
+      ]);
+    } finally {
+      setLogSink(prev);
+      const env = process.env["AMBIT_LOG"] ?? "info";
+      setLogLevel(isLogLevel(env) ? env : "info");
+    }
+    assert.equal(lines.length, expected.length, JSON.stringify(lines, null, 1));
+    for (const [i, [msg, fields]] of expected.entries()) {
+      const line = lines[i]!;
+      assert.equal(line["msg"], msg, `line ${i}`);
+      for (const [k, v] of Object.entries(fields)) assert.deepEqual(line[k], v, `line ${i} field ${k}`);
+      if (msg !== "certificate issued") assert.equal(typeof line["reason"], "string", `line ${i} reason`);
+      else assert.match(String(line["serial"]), /^[0-9a-f]+$/);
+    }
   });
 });

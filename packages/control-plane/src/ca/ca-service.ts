@@ -3,11 +3,19 @@
  * for the shared TLS listener on `Ports.controlPlane`. Per call: authenticate the node (→
  * UNAUTHENTICATED), resolve the requested identity (`ImpersonatedIdentity` metadata, else the
  * CSR's URI SAN), authorize it for the node (→ PERMISSION_DENIED), then validate and sign (→
- * INVALID_ARGUMENT). Every decision is logged. Error → status mapping lives only here.
+ * INVALID_ARGUMENT). Every decision is logged as exactly one line from tracer `ca.service`:
+ * `{node, identity, decision: allow|deny|reject, …}` (node null and `claimedNode` set when the
+ * caller is not authenticated). Error → status mapping lives only here.
  */
 
 import type { Identity } from "@ambit/api";
-import { IdentityError, IMPERSONATED_IDENTITY_KEY, parseIdentity } from "@ambit/api";
+import {
+  formatIdentity,
+  IdentityError,
+  IMPERSONATED_IDENTITY_KEY,
+  NODE_NAME_HEADER,
+  parseIdentity,
+} from "@ambit/api";
 import * as pb from "@ambit/api/pb";
 import { createLogger, errorMessage } from "@ambit/core";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -105,21 +113,46 @@ function requestedIdentity(req: Req): Identity {
   }
 }
 
+/** What is known about one call when it is decided: logged once, on every outcome. */
+interface CallFacts {
+  /** The authenticated node. */
+  node?: string;
+  /** The node the caller claims (`x-ambit-node`), logged when authentication failed. */
+  claimedNode?: string | undefined;
+  /** The requested identity, as parsed or (for unparsable requests) as sent. */
+  identity?: string;
+}
+
+/** Log fields are capped: an unauthenticated caller controls these strings. */
+const clip = (s: string): string => (s.length > 256 ? `${s.slice(0, 256)}…` : s);
+
+function claimedNode(md: grpc.Metadata): string | undefined {
+  const v = md.get(NODE_NAME_HEADER)[0];
+  return typeof v === "string" ? clip(v) : undefined;
+}
+
+/** The identity a rejected request asked for, as far as it can be read; never throws. */
+function requestedIdentityText(req: Req): string | undefined {
+  const meta = req.metadata?.[IMPERSONATED_IDENTITY_KEY];
+  if (meta !== undefined) return clip(typeof meta === "string" ? meta : JSON.stringify(meta));
+  const csr = parseCsr(req.csr);
+  if (typeof csr === "string") return undefined;
+  const names = csrSubjectAltNames(csr);
+  if (typeof names === "string") return undefined;
+  const uris = names.filter((n) => n.type === "url").map((n) => n.value);
+  return uris.length > 0 ? clip(uris.join(",")) : undefined;
+}
+
 /** Build the definition + handlers for `server.addService`. */
 export function createCaService(opts: CaServiceOptions): CaServiceRegistration {
-  async function handle(call: grpc.ServerUnaryCall<Req, Res>): Promise<Res> {
+  async function handle(call: grpc.ServerUnaryCall<Req, Res>, facts: CallFacts): Promise<Res> {
+    facts.claimedNode = claimedNode(call.metadata);
     const { node } = await opts.authenticator.authenticate(call.metadata);
+    facts.node = node;
     const identity = requestedIdentity(call.request);
+    facts.identity = formatIdentity(identity);
     const decision = authorizeNode(node, identity, opts.isIdentityOnNode);
-    if (!decision.allowed) {
-      log.warn("certificate denied", {
-        node,
-        identity: decision.identity,
-        decision: "deny",
-        reason: decision.reason,
-      });
-      throw new CaError("not_on_node", decision.reason);
-    }
+    if (!decision.allowed) throw new CaError("not_on_node", decision.reason);
     const issued = await opts.ca.issueWorkloadCertificate({
       csrPem: call.request.csr,
       identity,
@@ -137,17 +170,23 @@ export function createCaService(opts: CaServiceOptions): CaServiceRegistration {
   }
 
   const createCertificate: grpc.handleUnaryCall<Req, Res> = (call, callback) => {
-    handle(call).then(
+    const facts: CallFacts = {};
+    handle(call, facts).then(
       (res) => callback(null, res),
       (e: unknown) => {
         const err = toCallError(e);
-        if (!(e instanceof CaError && e.code === "not_on_node")) {
-          log.warn("certificate request rejected", {
-            status: status[err.code],
-            reason: err.message,
-            peer: call.getPeer(),
-          });
-        }
+        const denied = e instanceof CaError && e.code === "not_on_node";
+        // One line per decision: PERMISSION_DENIED is a "deny", every other failure a "reject".
+        log.warn(denied ? "certificate denied" : "certificate request rejected", {
+          ...(facts.node !== undefined
+            ? { node: facts.node }
+            : { node: null, claimedNode: facts.claimedNode ?? null }),
+          identity: facts.identity ?? requestedIdentityText(call.request) ?? null,
+          decision: denied ? "deny" : "reject",
+          status: status[err.code],
+          reason: err.message,
+          peer: call.getPeer(),
+        });
         callback({ code: err.code, details: err.message });
       },
     );
