@@ -7,6 +7,9 @@
  *
  *   node --conditions=source --import tsx bench/ca.bench.ts [--certs 1000] [--concurrency 16]
  *        [--identities 100] [--json out.json]
+ *
+ * Also `npm run bench -- ca [flags]`, and part of every full `npm run bench` (bench/run.ts puts
+ * the two figures in the markdown table and the JSON report; `--quick` leaves it out).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -22,6 +25,7 @@ import {
 } from "@ambit/control-plane";
 import { createTestCsr } from "@ambit/testing";
 import { CaClient, SecretManager } from "@ambit/ztunnel";
+import type { CaBenchResult } from "./report/results.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
   sm.close();
   caClient.close();
 
-  const result = {
+  const result: CaBenchResult = {
     certsIssued: nCerts,
     concurrency,
     issueSeconds: Math.round(issueMs) / 1000,

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--quick] [--paths a,b] [--reps N]`: builds a two-node netns cluster, measures
- * every path in bench/paths/ on it, prints a markdown table on stdout and writes JSON + an SVG
- * chart under bench/results/. See docs/architecture/benchmarks.md.
+ * every path in bench/paths/ on it, then (full runs) the CA scenario, prints a markdown table on
+ * stdout and writes JSON + an SVG chart under bench/results/. See docs/architecture/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchOptions, USAGE } from "./bench-options.js";
 import { runBench } from "./bench-runner.js";
+import { caScenario } from "./ca-scenario.js";
 import { note } from "./log.js";
 import { renderMarkdown } from "./report/markdown.js";
+import type { BenchReport } from "./report/results.js";
 import { renderLatencySvg } from "./report/svg-chart.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -45,7 +47,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const report = await runBench(opts, repoRoot);
+  const cluster = await runBench(opts, repoRoot);
+  const ca = caScenario(opts, repoRoot);
+  const report: BenchReport = {
+    ...cluster,
+    ca,
+    elapsedS: (Date.now() - Date.parse(cluster.startedAt)) / 1000,
+  };
   mkdirSync(opts.outDir, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, "-");
   const base = join(opts.outDir, `bench-${report.mode}-${stamp}`);
@@ -57,7 +65,7 @@ async function main(): Promise<number> {
   note(
     `wrote ${base}.json and ${base}.svg (also latest.json / latest.svg) in ${report.elapsedS.toFixed(0)} s`,
   );
-  return report.paths.some((p) => p.status === "failed") ? 1 : 0;
+  return report.paths.some((p) => p.status === "failed") || ca.status === "failed" ? 1 : 0;
 }
 
 main().then(

@@ -1,3 +1,4 @@
+import { renderCaMarkdown } from "./ca-markdown.js";
 import {
   type BenchReport,
   type PathResult,
@@ -174,6 +175,7 @@ export function renderMarkdown(r: BenchReport): string {
     for (const p of notRun)
       out.push(`- **${p.name}** ${p.status.toUpperCase()}: ${(p.reason ?? "").split("\n")[0]}`);
   }
+  out.push(...renderCaMarkdown(r.ca));
   out.push("", ...ok.map((p) => `- **${p.name}**: ${p.description}`), "");
   return `${out.join("\n")}\n`;
 }

@@ -105,6 +105,33 @@ describe("renderMarkdown", () => {
     assert.match(md, /saturated: 600 rps/);
     assert.match(md, /- \*\*peer-c\*\* SKIPPED: missing socat \(Debian package socat\)/);
   });
+  it("has no CA section when the report has no CA scenario", () => {
+    assert.doesNotMatch(md, /### CA/);
+  });
+  it("shows both CA figures, or why the CA scenario was left out", () => {
+    const result = {
+      certsIssued: 1000,
+      concurrency: 16,
+      issueSeconds: 2.5,
+      certsPerSecond: 400,
+      cpuMsPerCert: 4.123,
+      certsPerCpuSecond: 243,
+      identities: 100,
+      identitiesAvailable: 100,
+      timeUntilAllHeldMs: 812,
+      allHeldCpuMs: 900,
+      loadAverage1m: 1.5,
+    };
+    const ok = renderMarkdown({ ...r, ca: { status: "ok", result, elapsedS: 6 } });
+    assert.match(ok, /### CA \(control plane certificate authority\)/);
+    assert.match(
+      ok,
+      /\| 400 \(1000 over gRPC \+ TLS, 16 concurrent\) \| 4\.12 \| 812 ms \(100\/100 held\) \| 1\.5 \|/,
+    );
+    assert.match(ok, /time until 100 identities on one node hold certificates/);
+    const quick = renderMarkdown({ ...r, ca: { status: "skipped", reason: "--quick leaves it out" } });
+    assert.match(quick, /CA scenario SKIPPED: --quick leaves it out/);
+  });
   it("shows — for the baseline's proxy CPU and memory", () => {
     assert.match(md, /\| \*\*direct\*\* \|[^\n]*\| — \| — \| 0 \| 3 \/ 4 \|/);
   });

@@ -75,6 +75,28 @@ export interface PathResult {
   readonly backgroundCpuPct: { readonly before: number; readonly after: number };
 }
 
+/** What `bench/ca.bench.ts` measures (issue 3): the control plane's CA over gRPC + TLS. */
+export interface CaBenchResult {
+  readonly certsIssued: number;
+  readonly concurrency: number;
+  readonly issueSeconds: number;
+  /** Certificates issued per second (CSRs pre-generated; CA and client share one process). */
+  readonly certsPerSecond: number;
+  readonly cpuMsPerCert: number;
+  readonly certsPerCpuSecond: number;
+  readonly identities: number;
+  readonly identitiesAvailable: number;
+  /** Time until `identities` workloads on one node hold certificates via ztunnel's SecretManager. */
+  readonly timeUntilAllHeldMs: number;
+  readonly allHeldCpuMs: number;
+  readonly loadAverage1m: number;
+}
+
+/** The CA scenario of a bench run: measured, or why not (quick runs leave it out). */
+export type CaSection =
+  | { readonly status: "ok"; readonly result: CaBenchResult; readonly elapsedS: number }
+  | { readonly status: "skipped" | "failed"; readonly reason: string };
+
 export interface BenchReport {
   readonly startedAt: string;
   readonly mode: "quick" | "full";
@@ -87,6 +109,8 @@ export interface BenchReport {
   };
   readonly plan: Readonly<Record<string, unknown>>;
   readonly paths: readonly PathResult[];
+  /** The CA scenario (issue 3); absent in reports written before it was part of the run. */
+  readonly ca?: CaSection;
   readonly elapsedS: number;
 }
 
