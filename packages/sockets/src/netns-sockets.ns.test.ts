@@ -211,6 +211,70 @@ describe("@ambit/sockets in real network namespaces", () => {
     await echo.close();
   });
 
+  test("IP_TRANSPARENT listener: a foreign address binds only with `transparent`, and TPROXY'd traffic reaches it", async () => {
+    // Own pair: client 10.99.0.1 ↔ proxy 10.99.0.2. 203.0.113.7 / fd00:7::7 exist nowhere.
+    const proxyNs = await h.addNamespace("tproxy");
+    const clientNs = await h.addNamespace("tpclient");
+    await h.addVeth({ ns: clientNs, name: "tp0" }, { ns: proxyNs, name: "tp1" });
+    await h.addAddress(clientNs, "tp0", "10.99.0.1/24");
+    await h.addAddress(proxyNs, "tp1", "10.99.0.2/24");
+    await h.addRoute(clientNs, "203.0.113.7/32", { via: "10.99.0.2" });
+    // TPROXY as a transparent proxy sets it up: the rule hands SYNs for the foreign address to a
+    // *transparent* socket listening there and marks them; the mark routes them to local delivery.
+    await h.nft(
+      proxyNs,
+      `table ip amb_tproxy {
+        chain pre {
+          type filter hook prerouting priority mangle; policy accept;
+          ip daddr 203.0.113.7 meta l4proto tcp tproxy to 203.0.113.7 meta mark set 0x1 accept
+        }
+      }`,
+    );
+    await h.ip(proxyNs, ["rule", "add", "fwmark", "0x1", "lookup", "100"]);
+    await h.ip(proxyNs, ["route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "100"]);
+    const netns = h.path(proxyNs);
+
+    for (const host of ["203.0.113.7", "fd00:7::7"]) {
+      await rejectsWith(() => openListenFd({ netns, host, port: 0 }), "address_not_available", /namespace/);
+    }
+    const v6 = await listenInNetns({ netns, host: "fd00:7::7", port: 0, transparent: true });
+    assert.equal((v6.address() as net.AddressInfo).address, "fd00:7::7");
+    await close(v6);
+
+    const proxy = await listenInNetns({ netns, host: "203.0.113.7", port: 0, transparent: true });
+    const { port } = proxy.address() as net.AddressInfo;
+    const accepted = acceptOne(proxy);
+    const client = await connectInNetns({
+      netns: h.path(clientNs),
+      host: "203.0.113.7",
+      port,
+      timeoutMs: 3000,
+    });
+    const s = await accepted;
+    assert.equal(s.localAddress, "203.0.113.7", "accepted as the dialled foreign address");
+    assert.equal(s.remoteAddress, "10.99.0.1");
+    s.end("via tproxy");
+    assert.equal((await client.toArray()).join(""), "via tproxy");
+    client.destroy();
+    await close(proxy);
+
+    // Control: the same rule with a listener lacking IP_TRANSPARENT. TPROXY skips the socket, the
+    // packet is routed as usual (not local, no forwarding) and the connect fails.
+    const plain = await listenInNetns({ netns, host: "0.0.0.0", port: 0 });
+    let plainConnections = 0;
+    plain.on("connection", (c: net.Socket) => {
+      plainConnections++;
+      c.destroy();
+    });
+    const plainPort = (plain.address() as net.AddressInfo).port;
+    await assert.rejects(
+      connectInNetns({ netns: h.path(clientNs), host: "203.0.113.7", port: plainPort, timeoutMs: 500 }),
+      (e: unknown) => e instanceof SocketsError && ["unreachable", "timeout"].includes(e.code),
+    );
+    assert.equal(plainConnections, 0);
+    await close(plain);
+  });
+
   test("connect never blocks the event loop; refused and unanswered connects fail typed", async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
