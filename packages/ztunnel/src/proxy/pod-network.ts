@@ -6,6 +6,9 @@ import { connectInNetns, getOriginalDst, listenInNetns, type NetnsRef } from "@a
 
 const log = createLogger("proxy.network");
 
+/** Set once a listener had to be opened without IP_TRANSPARENT: the warning is per process. */
+let warnedNonTransparent = false;
+
 /**
  * The sockets of one pod's proxy set. In-pod mode implements it over the pod's netns (mark 0x539,
  * SO_REUSEPORT, transparent source); tests implement it over loopback. Executors touch sockets only
@@ -42,6 +45,7 @@ export function netnsPodNetwork(netns: NetnsRef, opts: { readonly mark?: number 
   return {
     async listen(port) {
       // Dual-stack [::] first (IPv4 arrives v4-mapped), then IPv4 only; IP_TRANSPARENT best-effort.
+      let transparentError: unknown;
       for (const [host, transparent] of [
         ["::", true],
         ["::", false],
@@ -49,8 +53,20 @@ export function netnsPodNetwork(netns: NetnsRef, opts: { readonly mark?: number 
         ["0.0.0.0", false],
       ] as const) {
         try {
-          return await listenOn(host, port, transparent);
+          const server = await listenOn(host, port, transparent);
+          if (!transparent && transparentError !== undefined && !warnedNonTransparent) {
+            // Not silent: without it the listener cannot take connections addressed to IPs the
+            // pod does not own (TPROXY-style capture); REDIRECT capture still works.
+            warnedNonTransparent = true;
+            log.warn("in-pod listener opened without IP_TRANSPARENT (warned once per process)", {
+              host,
+              port,
+              error: transparentError,
+            });
+          }
+          return server;
         } catch (e) {
+          if (transparent) transparentError = e;
           log.debug("listen attempt failed", { host, port, transparent, error: e });
         }
       }
