@@ -2,10 +2,10 @@ import type http from "node:http";
 import http2 from "node:http2";
 import { type Readable, Transform } from "node:stream";
 import type { L7Request, L7Response } from "../filter/types.js";
-import { HOP_BY_HOP } from "../upstream/http-upstream.js";
+import { HOP_BY_HOP } from "../upstream/hop-by-hop.js";
 
 /** Request headers to forward: lower-case, no pseudo or hop-by-hop headers (`te: trailers` kept for gRPC). */
-function forwardable(
+export function forwardable(
   h: http.IncomingHttpHeaders | http2.IncomingHttpHeaders,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

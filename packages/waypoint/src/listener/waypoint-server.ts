@@ -1,4 +1,3 @@
-import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
@@ -8,13 +7,14 @@ import { canonicalIp, Ports } from "@ambit/api";
 import { createLogger, type HbonePool, type HboneRequest, HboneServer } from "@ambit/core";
 import type { WaypointState } from "../config/types.js";
 import type { L7Request } from "../filter/types.js";
+import { type Http1Exchange, serveHttp1 } from "../http1/http1-session.js";
 import type { CompiledJwtRule } from "../route/jwt.js";
 import type { Random } from "../route/pick.js";
 import type { AccessLogSink } from "../telemetry/access-log.js";
 import type { WaypointMetrics } from "../telemetry/metrics.js";
 import { reportRequest } from "../telemetry/request-telemetry.js";
-import { TunnelAgent } from "../upstream/tunnel-agent.js";
-import { countBytes, fromHttp1, fromHttp2, writeHttp1, writeHttp2 } from "./http-adapters.js";
+import { Http1Upstream } from "../upstream/http1-upstream.js";
+import { countBytes, fromHttp2, writeHttp2 } from "./http-adapters.js";
 import { jsDuplex } from "./no-writev.js";
 import { proxyOpaque } from "./opaque-proxy.js";
 import { createPipeline, type PipelineResult, type TunnelInfo } from "./request-pipeline.js";
@@ -63,15 +63,13 @@ export function parseAuthority(a: string | undefined): { host: string; port: num
  */
 export class WaypointServer {
   readonly hbone: HboneServer;
-  private readonly h1: http.Server;
-  private readonly tunnels = new WeakMap<object, TunnelInfo>();
   private readonly pipeline: ReturnType<typeof createPipeline>;
   private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
   /** Keep-alive HTTP/1.1 tunnels to endpoints, shared by every request. */
-  private readonly agent: TunnelAgent;
+  private readonly http1: Http1Upstream;
 
   constructor(private readonly opts: WaypointServerOptions) {
-    this.agent = new TunnelAgent({
+    this.http1 = new Http1Upstream({
       pool: opts.pool,
       secureContext: opts.secureContext,
       identity: opts.identity,
@@ -82,7 +80,7 @@ export class WaypointServer {
         secureContext: opts.secureContext,
         identity: opts.identity,
         hbonePort: opts.hbonePort ?? Ports.hbone,
-        agent: this.agent,
+        http1: this.http1,
       },
       jwtRules: opts.jwtRules,
       rand: opts.rand ?? Math.random,
@@ -92,18 +90,6 @@ export class WaypointServer {
       contextFor: () => ({ secureContext: opts.secureContext(), trustDomain: opts.identity.trustDomain }),
       onRequest: (req) => this.onTunnel(req),
     });
-    this.h1 = http.createServer(
-      {
-        insecureHTTPParser: false,
-        maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024,
-        requireHostHeader: true,
-        keepAliveTimeout: 30_000,
-        headersTimeout: 30_000,
-        requestTimeout: 0,
-      },
-      (req, res) => void this.onHttp1(req, res),
-    );
-    this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.onBadHttp1(err, socket));
   }
 
   handleConnection(socket: net.Socket): void {
@@ -153,11 +139,17 @@ export class WaypointServer {
     const http = proto === "http" || proto === "http2" || proto === "grpc";
     sniffProtocol(stream, http ? 30_000 : (this.opts.sniffTimeoutMs ?? 1000), (p, head) => {
       if (stream.destroyed) return;
-      const sock = jsDuplex(stream, head);
       if (p === "http1") {
-        this.tunnels.set(sock, info);
-        this.h1.emit("connection", sock);
-      } else if (p === "http2") this.serveHttp2(sock, info);
+        serveHttp1(stream, head, {
+          maxHeaderSize: this.opts.maxHeaderSize ?? 16 * 1024,
+          fallbackAuthority: `${info.listener.hostname}:${info.servicePort}`,
+          onRequest: (x) => void this.onHttp1(x, info),
+          onBadRequest: (reason) => this.onBadHttp1(reason, info),
+        });
+        return;
+      }
+      const sock = jsDuplex(stream, head);
+      if (p === "http2") this.serveHttp2(sock, info);
       else void proxyOpaque(sock, info, this.forwarderDeps());
     });
   }
@@ -172,29 +164,12 @@ export class WaypointServer {
     };
   }
 
-  private async onHttp1(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    req.on("error", noop);
-    res.on("error", noop);
-    const info = this.tunnels.get(req.socket);
+  private async onHttp1(x: Http1Exchange, info: TunnelInfo): Promise<void> {
     const start = performance.now();
     const startWall = Date.now();
-    // A request without a body (no Content-Length > 0, no Transfer-Encoding: the strict parser
-    // rejects anything else) needs no counting copy of its (empty) body stream.
-    const cl = req.headers["content-length"];
-    const hasBody = (cl !== undefined && cl !== "0") || req.headers["transfer-encoding"] !== undefined;
-    const counted = hasBody ? countBytes(req) : { stream: req, bytes: () => 0 };
-    const l7 = info && fromHttp1(req, `${info.listener.hostname}:${info.servicePort}`, counted.stream);
-    if (!info || !l7) {
-      res.writeHead(400, { "content-type": "text/plain", connection: "close" }).end("bad request target\n");
-      return;
-    }
-    const ac = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) ac.abort(new Error("client went away"));
-    });
-    const result = await this.pipeline(l7, info, ac.signal);
-    const bytes = await writeHttp1(res, result.response);
-    this.report(l7, info, result, start, startWall, counted.bytes(), bytes);
+    const result = await this.pipeline(x.req, info, x.signal);
+    const bytes = await x.respond(result.response);
+    this.report(x.req, info, result, start, startWall, x.requestBytes(), bytes);
   }
 
   private serveHttp2(stream: Duplex, info: TunnelInfo): void {
@@ -261,18 +236,13 @@ export class WaypointServer {
   }
 
   /**
-   * Parser errors (smuggling shapes, oversized headers or request line, bad methods): 400, then
-   * close. An oversized header block is also a plain 400 (issue #8 asks for one answer to every
-   * malformed request; Envoy's 431 would tell a prober exactly which limit it hit).
+   * Malformed HTTP/1.1 (smuggling shapes, oversized headers or request line, bad methods, a
+   * missing Host): the session answers 400 and closes. An oversized header block is also a plain
+   * 400 (issue #8 asks for one answer to every malformed request; Envoy's 431 would tell a prober
+   * exactly which limit it hit). Counted and logged here.
    */
-  private onBadHttp1(err: NodeJS.ErrnoException, socket: Duplex): void {
-    const code = err.code ?? "HPE_INVALID";
-    const status = 400;
-    const info = this.tunnels.get(socket);
-    if (socket.writable)
-      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-    socket.once("finish", () => socket.destroy());
-    setTimeout(() => socket.destroy(), 1000).unref();
+  private onBadHttp1(reason: string, info: TunnelInfo): void {
+    const now = Date.now();
     const fake: L7Request = {
       protocol: "http1",
       method: "-",
@@ -282,17 +252,21 @@ export class WaypointServer {
       headers: {},
       body: Buffer.alloc(0),
     };
-    reportRequest(this.opts.metrics, this.opts.accessLog, {
-      req: fake,
-      tunnel: info,
-      status,
-      result: undefined,
-      startMs: Date.now(),
-      endMs: Date.now(),
-      requestBytes: 0,
-      responseBytes: 0,
-      reason: `bad request: ${code}`,
-    });
+    try {
+      reportRequest(this.opts.metrics, this.opts.accessLog, {
+        req: fake,
+        tunnel: info,
+        status: 400,
+        result: undefined,
+        startMs: now,
+        endMs: now,
+        requestBytes: 0,
+        responseBytes: 0,
+        reason,
+      });
+    } catch (e) {
+      log.warn("waypoint: telemetry failed", { error: e });
+    }
   }
 
   /** Live HTTP/2 inner sessions (tests check they drain to zero). */
@@ -302,8 +276,7 @@ export class WaypointServer {
 
   async close(graceMs = 2000): Promise<void> {
     for (const s of this.h2Sessions) s.close();
-    this.h1.closeAllConnections();
-    this.agent.destroy();
+    this.http1.destroy();
     await this.hbone.close(graceMs);
   }
 }

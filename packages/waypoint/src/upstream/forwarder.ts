@@ -6,15 +6,15 @@ import { resetLater } from "../listener/reset-later.js";
 import { type EndpointChoice, pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
 import { connectEndpoint, type EndpointDialer, endpointAuthority } from "./endpoint-tunnel.js";
-import { http1Exchange, http2Exchange } from "./http-upstream.js";
-import type { TunnelAgent } from "./tunnel-agent.js";
+import type { Http1Upstream } from "./http1-upstream.js";
+import { http2Exchange } from "./http2-upstream.js";
 
 /** What the forwarder needs to originate HBONE as the waypoint. */
 export interface ForwarderOptions extends EndpointDialer {
   /** HBONE port of endpoints (15008; tests point it elsewhere through the pool's dialer). */
   readonly hbonePort: number;
-  /** Keep-alive HTTP/1.1 tunnels to endpoints (one per waypoint; see {@link TunnelAgent}). */
-  readonly agent: TunnelAgent;
+  /** Keep-alive HTTP/1.1 tunnels to endpoints (one per waypoint; see {@link Http1Upstream}). */
+  readonly http1: Http1Upstream;
 }
 
 /**
@@ -49,8 +49,7 @@ export function createForwarder(
     const res =
       req.protocol === "http2"
         ? await http2Exchange(await openTunnel(opts, ep, authority, ctx, chosen.hostname), out, ctx.signal)
-        : await http1Exchange(
-            opts.agent,
+        : await opts.http1.exchange(
             {
               address: ep.endpoint.address,
               targetPort: ep.targetPort,

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type net from "node:net";
+import { after, before, describe, it } from "node:test";
+import { assertNoLeakedFds, openFds } from "@ambit/testing";
+import { type Harness, http1Via, listen, startHarness } from "../testdata/harness.js";
+
+const HOST = "reviews.bookinfo.svc.cluster.local";
+const ID = "spiffe://cluster.local/ns/bookinfo/sa/backend";
+
+describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
+  let h: Harness;
+  let app: http.Server;
+  let fds: Map<number, string>;
+  let appConns = 0;
+  before(async () => {
+    fds = openFds();
+    h = await startHarness();
+    // /close answers with `Connection: close` (the app ends the tunnel's TCP side).
+    app = http.createServer((req, res) => {
+      req.resume();
+      if (req.url === "/close") res.setHeader("connection", "close");
+      res.end(`ok ${req.url}`);
+    });
+    app.on("connection", () => appConns++);
+    h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
+    h.setConfig({
+      namespace: "bookinfo",
+      name: "waypoint",
+      listeners: [
+        {
+          hostname: HOST,
+          name: "reviews",
+          namespace: "bookinfo",
+          addresses: ["10.96.0.20"],
+          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
+        },
+      ],
+      backends: [
+        { hostname: HOST, endpoints: [{ address: "10.0.0.1", identity: ID, ports: { 9080: 9080 } }] },
+      ],
+    });
+  });
+  after(async () => {
+    await h.close();
+    app.closeAllConnections();
+    await new Promise((r) => app.close(r));
+    await assertNoLeakedFds(fds, { timeoutMs: 3000 });
+  });
+
+  it("consecutive requests to one endpoint share one CONNECT stream and one app connection", async () => {
+    const streams0 = h.backendHbone.stats.streams;
+    const conns0 = appConns;
+    for (let i = 0; i < 5; i++) {
+      const r = await http1Via(h, "10.96.0.20:9080", { path: `/k${i}` });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, `ok /k${i}`);
+    }
+    assert.equal(h.backendHbone.stats.streams - streams0, 1, "one upstream CONNECT for 5 requests");
+    assert.equal(appConns - conns0, 1);
+  });
+
+  it("concurrent requests open parallel tunnels, which are reused afterwards", async () => {
+    const streams0 = h.backendHbone.stats.streams;
+    await Promise.all([0, 1, 2].map((i) => http1Via(h, "10.96.0.20:9080", { path: `/c${i}` })));
+    const opened = h.backendHbone.stats.streams - streams0;
+    assert.ok(opened >= 1 && opened <= 3, `opened ${opened}`);
+    await Promise.all([0, 1, 2].map((i) => http1Via(h, "10.96.0.20:9080", { path: `/d${i}` })));
+    const total = h.backendHbone.stats.streams - streams0;
+    assert.ok(total <= 3, `6 requests in two waves of 3 opened ${total} tunnels (no reuse would open 6)`);
+  });
+
+  it("a tunnel the backend closes (Connection: close) is not reused; the next request succeeds", async () => {
+    const r1 = await http1Via(h, "10.96.0.20:9080", { path: "/close" });
+    assert.equal(r1.status, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    const streams0 = h.backendHbone.stats.streams;
+    const r2 = await http1Via(h, "10.96.0.20:9080", { path: "/after" });
+    assert.equal(r2.status, 200);
+    assert.equal(r2.body, "ok /after");
+    assert.ok(h.backendHbone.stats.streams - streams0 <= 1);
+  });
+
+  it("the backend closing idle tunnels (app restart) is survived", async () => {
+    app.closeAllConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++) {
+      const r = await http1Via(h, "10.96.0.20:9080", { path: `/again${i}` });
+      assert.equal(r.status, 200);
+    }
+  });
+});
