@@ -31,6 +31,29 @@ const CHURN_SYSCTLS: readonly [string, string][] = [
   ["net.core.somaxconn", "4096"],
 ];
 
+/** The warm-up's open-loop rate: the first measured rate, so it starts on warm code. */
+const WARMUP_RPS = 1000;
+/** `--quick` caps every path's warm-up at this many seconds (its 2-minute budget). */
+export const QUICK_WARMUP_CAP_S = 1;
+/** A warm-up longer than this is a typo in a path file, not a plan. */
+const MAX_WARMUP_S = 60;
+
+/**
+ * How long to warm `path` up before its first repetition: its `warmupSeconds` (none by default),
+ * capped at `QUICK_WARMUP_CAP_S` under `--quick`. Rejects a negative, non-finite or over-a-minute
+ * value instead of silently running without (or forever).
+ */
+export function warmupSecondsFor(
+  path: Pick<BenchPath, "name" | "warmupSeconds">,
+  mode: "quick" | "full",
+): number {
+  const s = path.warmupSeconds;
+  if (s === undefined) return 0;
+  if (!Number.isFinite(s) || s < 0 || s > MAX_WARMUP_S)
+    throw new BenchError("bad_option", `${path.name}: warmupSeconds must be 0..${MAX_WARMUP_S}, got ${s}`);
+  return mode === "quick" ? Math.min(s, QUICK_WARMUP_CAP_S) : s;
+}
+
 interface RunEnv {
   readonly h: NetnsHarness;
   readonly topo: TwoNodeTopology;
@@ -166,6 +189,33 @@ async function smokeTest(env: RunEnv, setup: PathSetup): Promise<void> {
   throw new BenchError("path_unreachable", `smoke test: ${last}`);
 }
 
+/**
+ * Drives the path's HTTP target at `WARMUP_RPS` for `seconds`, unmeasured, so that the first rate
+ * scenario does not pay for the proxies' JIT warm-up. A failing warm-up is logged, not fatal: the
+ * repetitions that follow measure (and report) whatever is wrong.
+ */
+async function warmUp(env: RunEnv, path: BenchPath, setup: PathSetup, seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  try {
+    const r = await env.loadgen.run(
+      {
+        mode: "rate",
+        target: { ...setup.targets.http, path: "/1k" },
+        rate: WARMUP_RPS,
+        conns: env.plan.rateConns,
+        durationMs: seconds * 1000,
+        warmupMs: 0,
+      },
+      seconds * 1000 + 20_000,
+    );
+    note(
+      `${path.name}: warmed up ${seconds} s at ${WARMUP_RPS} rps (not measured): ${r.requests} requests, ${r.errors + r.badStatus} errors`,
+    );
+  } catch (e) {
+    shout(`${path.name}: warm-up failed (continuing): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 async function runPath(env: RunEnv, path: BenchPath): Promise<PathResult> {
   const before = await sampleBackgroundCpuPct();
   const r = await runPathInner(env, path);
@@ -194,6 +244,7 @@ async function runPathInner(env: RunEnv, path: BenchPath): Promise<Omit<PathResu
     note(`${path.name}: setting up`);
     const setup = await path.setup(ctx);
     await smokeTest(env, setup);
+    await warmUp(env, path, setup, warmupSecondsFor(path, env.plan.mode));
     const menv = {
       harness: env.h,
       topo: env.topo,

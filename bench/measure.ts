@@ -3,7 +3,7 @@ import type { BenchPlan } from "./bench-options.js";
 import type { LoadgenClient } from "./loadgen/loadgen-client.js";
 import type { Endpoint, PathSetup } from "./paths/bench-path.js";
 import { groupCpuSeconds, type ProcGroup } from "./procs.js";
-import type { CpuPer1k, PctKey, RateRep, RepResult } from "./report/results.js";
+import type { CpuPer1k, CpuPer1kByProc, PctKey, RateRep, RepResult } from "./report/results.js";
 import { runIperf, runWrk } from "./scenarios/tools.js";
 
 /** Everything one repetition needs. */
@@ -16,32 +16,59 @@ export interface MeasureEnv {
   readonly haveWrk: boolean;
 }
 
-type CpuSnap = { nodeA: number; nodeB: number };
+/** CPU seconds of the path's proxies so far, per side and per process label (summed if shared). */
+export interface CpuSnap {
+  readonly nodeA: number;
+  readonly nodeB: number;
+  readonly byProc: Readonly<Record<string, number>>;
+}
 
-/** CPU of the path's proxies per side; undefined for a path without proxies (the baseline). */
+/** CPU of the path's proxies; undefined for a path without proxies (the baseline). */
 function cpuSnap(procs: readonly ProcGroup[]): CpuSnap | undefined {
   if (procs.length === 0) return undefined;
-  const s = { nodeA: 0, nodeB: 0 };
+  let nodeA = 0;
+  let nodeB = 0;
+  const byProc: Record<string, number> = {};
   for (const p of procs) {
     const cpu = groupCpuSeconds(p.pid);
-    if (p.side === "node-b" || p.side === "server-pod") s.nodeB += cpu;
-    else s.nodeA += cpu;
+    if (p.side === "node-b" || p.side === "server-pod") nodeB += cpu;
+    else nodeA += cpu;
+    byProc[p.label] = (byProc[p.label] ?? 0) + cpu;
   }
-  return s;
+  return { nodeA, nodeB, byProc };
 }
+
+const perThousand = (cpuS: number, requests: number): number =>
+  requests > 0 ? (cpuS * 1000) / requests : Number.NaN;
 
 /** CPU seconds per 1000 requests between two snapshots (vCPU per 1000 rps). */
 export function cpuPer1k(
-  before: CpuSnap | undefined,
-  after: CpuSnap | undefined,
+  before: Omit<CpuSnap, "byProc"> | undefined,
+  after: Omit<CpuSnap, "byProc"> | undefined,
   requests: number,
 ): CpuPer1k {
   if (before === undefined || after === undefined)
     return { nodeA: Number.NaN, nodeB: Number.NaN, total: Number.NaN };
-  const per = (x: number): number => (requests > 0 ? (x * 1000) / requests : Number.NaN);
-  const a = per(after.nodeA - before.nodeA);
-  const b = per(after.nodeB - before.nodeB);
+  const a = perThousand(after.nodeA - before.nodeA, requests);
+  const b = perThousand(after.nodeB - before.nodeB, requests);
   return { nodeA: a, nodeB: b, total: a + b };
+}
+
+/**
+ * Each process's own CPU seconds per 1000 requests between two snapshots, keyed by its label in
+ * `after`'s order: the waypoint's share of `ambit-waypoint` is otherwise hidden in node B's sum.
+ * Empty for a path without proxies; NaN for a label missing from `before`.
+ */
+export function cpuPer1kByProc(
+  before: CpuSnap | undefined,
+  after: CpuSnap | undefined,
+  requests: number,
+): CpuPer1kByProc {
+  const out: Record<string, number> = {};
+  if (before === undefined || after === undefined) return out;
+  for (const [label, cpu] of Object.entries(after.byProc))
+    out[label] = perThousand(cpu - (before.byProc[label] ?? Number.NaN), requests);
+  return out;
 }
 
 function pct(s: { percentilesMs: Record<string, number> }): Record<PctKey, number> {
@@ -69,6 +96,7 @@ async function measureRate(
     plan.rateSeconds * 1000 + plan.warmupMs + 20_000,
   );
   const sent = Math.round((rate * (plan.rateSeconds * 1000 + plan.warmupMs)) / 1000);
+  const after = cpuSnap(procs);
   return {
     rate,
     achievedRps: r.rps,
@@ -77,7 +105,8 @@ async function measureRate(
     latencyMs: pct(r.latency),
     latencyFromIntendedMs: pct(r.latencyFromIntended ?? r.latency),
     senderLatenessP99Ms: r.senderLateness?.percentilesMs["p99"] ?? Number.NaN,
-    cpuPer1k: cpuPer1k(before, cpuSnap(procs), sent),
+    cpuPer1k: cpuPer1k(before, after, sent),
+    cpuPer1kByProc: cpuPer1kByProc(before, after, sent),
   };
 }
 
@@ -132,7 +161,9 @@ export async function measureRep(env: MeasureEnv, setup: PathSetup): Promise<Rep
     );
     [maxRps, maxRpsErrors, requests] = [r.rps, r.errors + r.badStatus, r.requests];
   }
-  const maxRpsCpuPer1k = cpuPer1k(before, cpuSnap(setup.procs), requests);
+  const after = cpuSnap(setup.procs);
+  const maxRpsCpuPer1k = cpuPer1k(before, after, requests);
+  const maxRpsCpuPer1kByProc = cpuPer1kByProc(before, after, requests);
   const c = await env.loadgen.run(
     {
       mode: "connect",
@@ -150,6 +181,7 @@ export async function measureRep(env: MeasureEnv, setup: PathSetup): Promise<Rep
     maxRpsErrors,
     maxRpsTool: env.haveWrk ? "wrk" : "loadgen",
     maxRpsCpuPer1k,
+    maxRpsCpuPer1kByProc,
     connPerS: c.rps,
     connErrors: c.errors + c.badStatus,
   };

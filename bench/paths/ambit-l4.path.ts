@@ -15,6 +15,8 @@ export const benchPath: BenchPath = {
   kind: "ambit",
   description:
     "ambit ztunnel on both nodes: in-pod capture (15001) → HBONE mTLS (pooled HTTP/2 CONNECT) → inbound 15008 → server pod; control plane + node agents not charged",
+  // Two fresh Node ztunnels: JIT warm-up before the first rate (`--quick` caps it at 1 s).
+  warmupSeconds: 2,
   needs: [{ bin: "nft", pkg: "nftables" }],
   async setup(ctx) {
     const { topo } = ctx;

@@ -70,6 +70,13 @@ export interface BenchPath {
    * quick run's 2-minute budget (the full run always includes it).
    */
   readonly fullOnly?: boolean;
+  /**
+   * Seconds of unmeasured load (1000 rps, open loop, like the first rate scenario) after the smoke
+   * test and before the first repetition. A freshly started Node proxy spends its first seconds
+   * compiling (JIT) at several times its steady CPU cost, which would inflate the first measured
+   * scenario. `--quick` caps it at 1 s. Default: none (native peers need none).
+   */
+  readonly warmupSeconds?: number;
   /** Executables the path needs, each with the Debian package that provides it. */
   readonly needs: readonly { readonly bin: string; readonly pkg: string }[];
   /** Starts the path's proxies; the harness then verifies one HTTP request through it. */

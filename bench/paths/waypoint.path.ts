@@ -94,6 +94,8 @@ export const benchPath: BenchPath = {
   quickReps: 1,
   // Its cluster set-up (~27 s) alone would break the quick run's 2-minute budget.
   fullOnly: true,
+  // Three fresh Node processes (two ztunnels, the waypoint): JIT warm-up before the first rate.
+  warmupSeconds: 5,
   needs: [{ bin: "nft", pkg: "nftables" }],
   async setup(ctx) {
     const { topo } = ctx;

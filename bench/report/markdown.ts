@@ -1,4 +1,5 @@
 import { renderCaMarkdown } from "./ca-markdown.js";
+import { renderProcCpuMarkdown } from "./proc-cpu-markdown.js";
 import {
   type BenchReport,
   type PathResult,
@@ -107,6 +108,7 @@ export function renderMarkdown(r: BenchReport): string {
       }),
     ),
   );
+  out.push(...renderProcCpuMarkdown(ok, rates));
   const baseline = ok.find((p) => p.kind === "baseline");
   if (baseline !== undefined && ok.length > 1) {
     const b = baseline.summary;

@@ -4,7 +4,13 @@ import { fmtMs, fmtRatio, renderMarkdown } from "./markdown.js";
 import { type BenchReport, median, type PathResult, type RepResult, summarise } from "./results.js";
 import { logTicks, renderLatencySvg } from "./svg-chart.js";
 
-function rep(gbps: number, p99: number, cpu: number, achieved = 1000): RepResult {
+function rep(
+  gbps: number,
+  p99: number,
+  cpu: number,
+  achieved = 1000,
+  byProc: Record<string, number> = {},
+): RepResult {
   const lat = { p50: p99 / 3, p90: p99 / 2, p99, "p99.9": p99 * 2 };
   const cpuPer1k = { nodeA: cpu / 2, nodeB: cpu / 2, total: cpu };
   return {
@@ -19,12 +25,15 @@ function rep(gbps: number, p99: number, cpu: number, achieved = 1000): RepResult
         latencyFromIntendedMs: lat,
         senderLatenessP99Ms: 0.5,
         cpuPer1k,
+        cpuPer1kByProc: byProc,
       },
     ],
     maxRps: 10_000 * gbps,
     maxRpsErrors: 0,
     maxRpsTool: "wrk",
     maxRpsCpuPer1k: cpuPer1k,
+    // At max rps each process costs half as much per request (a distinct figure to find).
+    maxRpsCpuPer1kByProc: Object.fromEntries(Object.entries(byProc).map(([k, v]) => [k, v / 2])),
     connPerS: 1000 * gbps,
     connErrors: 0,
   };
@@ -72,13 +81,40 @@ describe("median / summarise", () => {
     assert.equal(s.rates[0]!.cpuPer1k.total, 0.2);
     assert.equal(s.connPerS, 2000);
   });
+  it("takes per-process CPU medians label by label, over the repetitions that have the label", () => {
+    const s = summarise(
+      [
+        rep(1, 0.3, 0.5, 1000, { "ztunnel (node-a)": 0.1, "waypoint (node B)": 0.3 }),
+        rep(1, 0.3, 0.5, 1000, { "ztunnel (node-a)": 0.2, "waypoint (node B)": Number.NaN }),
+        rep(1, 0.3, 0.5, 1000, { "ztunnel (node-a)": 0.3, "waypoint (node B)": 0.5, late: 7 }),
+      ],
+      { rssMiB: { nodeA: 1, nodeB: 2 }, procs: [] },
+    );
+    assert.deepEqual(s.rates[0]!.cpuPer1kByProc, {
+      "ztunnel (node-a)": 0.2,
+      "waypoint (node B)": 0.4,
+      late: 7,
+    });
+    assert.deepEqual(Object.keys(s.maxRpsCpuPer1kByProc), ["ztunnel (node-a)", "waypoint (node B)", "late"]);
+    assert.equal(s.maxRpsCpuPer1kByProc["ztunnel (node-a)"], 0.1);
+    // The per-side figures keep their meaning.
+    assert.equal(s.rates[0]!.cpuPer1k.total, 0.5);
+    assert.equal(s.rates[0]!.cpuPer1k.nodeB, 0.25);
+  });
+  it("gives an empty per-process record for a path without proxies", () => {
+    const s = summarise([rep(1, 0.3, Number.NaN)], { rssMiB: { nodeA: 0, nodeB: 0 }, procs: [] });
+    assert.deepEqual(s.rates[0]!.cpuPer1kByProc, {});
+    assert.deepEqual(s.maxRpsCpuPer1kByProc, {});
+  });
 });
 
 describe("renderMarkdown", () => {
   const r = report([
     path("direct", "baseline", [rep(10, 0.2, Number.NaN)]),
-    path("peer-a", "peer", [rep(5, 0.4, 0.15)]),
-    path("peer-b", "peer", [rep(2, 0.8, 0.3, 600)]),
+    path("peer-a", "peer", [rep(5, 0.4, 0.15, 1000, { "peer-a (node A)": 0.15 })]),
+    path("peer-b", "peer", [
+      rep(2, 0.8, 0.3, 600, { "ztunnel (node-a)": 0.1, "ztunnel (node-b)": 0.05, "waypoint (node B)": 0.15 }),
+    ]),
     {
       name: "peer-c",
       kind: "peer",
@@ -131,6 +167,41 @@ describe("renderMarkdown", () => {
     assert.match(ok, /time until 100 identities on one node hold certificates/);
     const quick = renderMarkdown({ ...r, ca: { status: "skipped", reason: "--quick leaves it out" } });
     assert.match(quick, /CA scenario SKIPPED: --quick leaves it out/);
+  });
+  it("lists each process's vCPU per 1000 rps for paths with more than one process", () => {
+    const lines = md.split("\n");
+    const at = lines.indexOf("### vCPU per 1000 rps by process (@1000 / @max)");
+    assert.ok(at > 0, md);
+    assert.ok(at < lines.indexOf("### Against the baseline (direct)"), "right under the main table");
+    assert.deepEqual(lines.slice(at + 4, at + 9), [
+      "| path | process | @1000 / @max |",
+      "| --- | --- | --- |",
+      "| **peer-b** | ztunnel (node-a) | 0.100 / 0.050 |",
+      "| **peer-b** | ztunnel (node-b) | 0.050 / 0.025 |",
+      "| **peer-b** | waypoint (node B) | 0.150 / 0.075 |",
+    ]);
+    assert.equal(lines[at + 9], "", "one-process paths (peer-a) and the baseline get no rows");
+    assert.doesNotMatch(md, /\| \*\*peer-a\*\* \| peer-a \(node A\)/);
+  });
+  it("has no per-process section when no path has more than one process", () => {
+    const one = renderMarkdown(
+      report([
+        path("direct", "baseline", [rep(10, 0.2, Number.NaN)]),
+        path("peer-a", "peer", [rep(5, 0.4, 0.15, 1000, { "peer-a (node A)": 0.15 })]),
+      ]),
+    );
+    assert.doesNotMatch(one, /by process/);
+  });
+  it("shows — for a rate at which a process has no figure", () => {
+    const r2 = rep(2, 0.8, 0.3, 1000, { a: 0.1, b: 0.2 });
+    const md2 = renderMarkdown(
+      report([
+        path("direct", "baseline", [rep(10, 0.2, Number.NaN)]),
+        path("two", "peer", [{ ...r2, maxRpsCpuPer1kByProc: { a: 0.04 } }]),
+      ]),
+    );
+    assert.match(md2, /\| \*\*two\*\* \| a \| 0\.100 \/ 0\.040 \|/);
+    assert.match(md2, /\| \*\*two\*\* \| b \| 0\.200 \/ — \|/);
   });
   it("shows — for the baseline's proxy CPU and memory", () => {
     assert.match(md, /\| \*\*direct\*\* \|[^\n]*\| — \| — \| 0 \| 3 \/ 4 \|/);

@@ -11,6 +11,13 @@ export interface CpuPer1k {
   readonly total: number;
 }
 
+/**
+ * CPU seconds per 1000 requests of each proxy process group of a path, keyed by its label
+ * ("waypoint (node B)", "ztunnel (node-a)"), in the path's order. A path with two processes on
+ * one node (ztunnel B and the waypoint) needs this to show each one's cost; `CpuPer1k` sums them.
+ */
+export type CpuPer1kByProc = Readonly<Record<string, number>>;
+
 export interface RateRep {
   readonly rate: number;
   readonly achievedRps: number;
@@ -22,6 +29,7 @@ export interface RateRep {
   readonly latencyFromIntendedMs: Readonly<Record<PctKey, number>>;
   readonly senderLatenessP99Ms: number;
   readonly cpuPer1k: CpuPer1k;
+  readonly cpuPer1kByProc: CpuPer1kByProc;
 }
 
 /** One repetition of every scenario on one path. */
@@ -32,6 +40,7 @@ export interface RepResult {
   readonly maxRpsErrors: number;
   readonly maxRpsTool: "wrk" | "loadgen";
   readonly maxRpsCpuPer1k: CpuPer1k;
+  readonly maxRpsCpuPer1kByProc: CpuPer1kByProc;
   readonly connPerS: number;
   readonly connErrors: number;
 }
@@ -42,6 +51,7 @@ export interface RateSummary {
   readonly achievedRps: number;
   readonly latencyMs: Readonly<Record<PctKey, number>>;
   readonly cpuPer1k: CpuPer1k;
+  readonly cpuPer1kByProc: CpuPer1kByProc;
   readonly errors: number;
   /** Summed over repetitions. */
   readonly unsent: number;
@@ -53,6 +63,7 @@ export interface PathSummary {
   readonly rates: readonly RateSummary[];
   readonly maxRps: number;
   readonly maxRpsCpuPer1k: CpuPer1k;
+  readonly maxRpsCpuPer1kByProc: CpuPer1kByProc;
   readonly connPerS: number;
   readonly errors: number;
   /** Peak RSS (sum of VmHWM of each side's proxy processes), MiB. */
@@ -130,6 +141,14 @@ function medianCpu(xs: readonly CpuPer1k[]): CpuPer1k {
   };
 }
 
+/** Per process label, the median over the repetitions that have it (labels in first-seen order). */
+export function medianByProc(xs: readonly CpuPer1kByProc[]): CpuPer1kByProc {
+  const labels = [...new Set(xs.flatMap((x) => Object.keys(x)))];
+  const out: Record<string, number> = {};
+  for (const l of labels) out[l] = median(xs.map((x) => x[l] ?? Number.NaN));
+  return out;
+}
+
 function medianPct(xs: readonly Readonly<Record<PctKey, number>>[]): Record<PctKey, number> {
   const out = {} as Record<PctKey, number>;
   for (const k of PCT_KEYS) out[k] = median(xs.map((x) => x[k]));
@@ -151,12 +170,14 @@ export function summarise(
         achievedRps: median(xs.map((x) => x.achievedRps)),
         latencyMs: medianPct(xs.map((x) => x.latencyMs)),
         cpuPer1k: medianCpu(xs.map((x) => x.cpuPer1k)),
+        cpuPer1kByProc: medianByProc(xs.map((x) => x.cpuPer1kByProc)),
         errors: xs.reduce((s, x) => s + x.errors, 0),
         unsent: xs.reduce((s, x) => s + x.unsent, 0),
       };
     }),
     maxRps: median(reps.map((r) => r.maxRps)),
     maxRpsCpuPer1k: medianCpu(reps.map((r) => r.maxRpsCpuPer1k)),
+    maxRpsCpuPer1kByProc: medianByProc(reps.map((r) => r.maxRpsCpuPer1kByProc)),
     connPerS: median(reps.map((r) => r.connPerS)),
     errors: reps.reduce(
       (s, r) => s + r.maxRpsErrors + r.connErrors + r.rates.reduce((t, x) => t + x.errors, 0),
