@@ -65,7 +65,7 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
   let fds: Map<number, string>;
   before(async () => {
     fds = openFds();
-    h = await startHarness();
+    h = await startHarness({ idleTimeoutMs: 400 });
     app = await startHttp1App("v1");
     raw = await startRawApp();
     h.addEndpointApp("10.0.0.1", 9080, app.port);
@@ -189,6 +189,20 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
     assert.deepEqual(statuses(r.text), [200, 400]);
     assert.equal(app.hits - hits, 1);
     assert.equal(r.closed, true);
+  });
+
+  it("an idle tunnel is closed after the idle timeout; a slower response is never cut by it", async () => {
+    const t0 = Date.now();
+    // One keep-alive request, then nothing: the waypoint closes the tunnel once it idled 400 ms.
+    const idle = await rawVia(h, "10.96.0.20:9080", "GET /then-idle HTTP/1.1\r\nHost: a\r\n\r\n", 3000);
+    assert.equal(idle.closed, true);
+    assert.deepEqual(statuses(idle.text), [200]);
+    assert.ok(Date.now() - t0 >= 350, `closed after ${Date.now() - t0} ms`);
+    // /slow answers after 1 s: longer than the 400 ms idle timeout.
+    const slow = await rawVia(h, "10.96.0.20:9080", "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n", 5000);
+    assert.deepEqual(statuses(slow.text), [200]);
+    assert.match(slow.text, /"url":"\/slow"/);
+    assert.equal(slow.closed, true, "then idle again → closed");
   });
 
   it("upstream chunked and close-delimited responses reach the client re-framed", async () => {

@@ -93,7 +93,11 @@ class Http1Session {
       onBody: (c) => this.parsing?.body?.push(c),
       onComplete: () => this.onComplete(),
     });
-    this.timer = setTimeout(() => this.endTunnel(), opts.idleTimeoutMs ?? 30_000);
+    // Idle keep-alive / slow header block: only while no request is being answered (a long
+    // response must not be cut); re-armed whenever the session goes idle.
+    this.timer = setTimeout(() => {
+      if (!this.active) this.endTunnel();
+    }, opts.idleTimeoutMs ?? 30_000);
     this.timer.unref();
   }
 

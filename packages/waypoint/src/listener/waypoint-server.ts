@@ -38,6 +38,8 @@ export interface WaypointServerOptions {
   readonly accessLog?: AccessLogSink;
   /** Largest HTTP/1 header block (default 16 KiB; larger → 400 and close). */
   readonly maxHeaderSize?: number;
+  /** HTTP/1.1 tunnel idle keep-alive and header-block timeout (default 30 s; never cuts a response). */
+  readonly idleTimeoutMs?: number;
   /**
    * How long to wait for a client's first bytes when the port declares no protocol (default 1 s);
    * after that the tunnel is treated as opaque TCP. Ports declared http/http2/grpc wait 30 s.
@@ -142,6 +144,7 @@ export class WaypointServer {
       if (p === "http1") {
         serveHttp1(stream, head, {
           maxHeaderSize: this.opts.maxHeaderSize ?? 16 * 1024,
+          ...(this.opts.idleTimeoutMs ? { idleTimeoutMs: this.opts.idleTimeoutMs } : {}),
           fallbackAuthority: `${info.listener.hostname}:${info.servicePort}`,
           onRequest: (x) => void this.onHttp1(x, info),
           onBadRequest: (reason) => this.onBadHttp1(reason, info),

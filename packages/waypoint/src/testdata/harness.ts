@@ -126,7 +126,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { maxHeaderSize?: number; rand?: () => number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { maxHeaderSize?: number; rand?: () => number; idleTimeoutMs?: number } = {},
+): Promise<Harness> {
   const pki = await createTestPki();
   const pems = async (id: typeof WAYPOINT_ID): Promise<ClientPems> => {
     const leaf = await pki.issue({ identity: id });
@@ -178,6 +180,7 @@ export async function startHarness(opts: { maxHeaderSize?: number; rand?: () => 
     accessLog: (r) => logs.push(r),
     sniffTimeoutMs: 1000,
     ...(opts.maxHeaderSize ? { maxHeaderSize: opts.maxHeaderSize } : {}),
+    ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     ...(opts.rand ? { rand: opts.rand } : {}),
   });
   const wpListener = net.createServer((s) => waypoint.handleConnection(s));
