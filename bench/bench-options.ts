@@ -15,9 +15,11 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--paths a,b] [--reps N] [--out DIR] [--no-install]
+  (default)     full run: every path, then the CA scenario (certificates issued/s, time until
+                100 identities hold certificates)
   --quick       short runs (whole bench < 2 min): iperf3 2 s, 1 s per latency/max-rps/conn run, 3 reps;
-                leaves out paths with a slow set-up (ambit-waypoint) unless named in --paths
-  --paths a,b   only these paths (the baseline "direct" always runs)
+                leaves out paths with a slow set-up (ambit-waypoint) unless named in --paths, and the CA
+  --paths a,b   only these paths (the baseline "direct" always runs; no CA scenario)
   --reps N      repetitions per measurement (medians are reported; default 3 quick / 5 full)
   --out DIR     where JSON and SVG go (default bench/results)
   --no-install  do not call scripts/setup-system.sh --bench; paths whose tools are missing are skipped
