@@ -36,8 +36,8 @@ export function renderProcCpuMarkdown(
     "",
     `### vCPU per 1000 rps by process (${cols})`,
     "",
-    "Each process group's own CPU seconds per 1000 requests (forked workers included); a path's " +
-      "rows add up to its vCPU column above.",
+    "Each process group's own CPU seconds per 1000 requests (forked workers included), the median " +
+      "over repetitions of each figure on its own, so a path's rows add up to about its vCPU column.",
     "",
     `| path | process | ${cols} |`,
     "| --- | --- | --- |",
