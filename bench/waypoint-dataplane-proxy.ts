@@ -8,6 +8,7 @@
  * `{cmd:"usage", gc?}` → `{t:"usage", cpu, mem}`; `{cmd:"stop"}` exits.
  */
 import net from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { makeIdentity } from "@ambit/api";
 import type * as pb from "@ambit/api/pb";
 import { createHboneSecureContext, HbonePool } from "@ambit/core";
@@ -29,7 +30,13 @@ export type WaypointBenchCommand =
 
 export type WaypointBenchReply =
   | { readonly t: "ready"; readonly port: number }
-  | { readonly t: "usage"; readonly cpu: NodeJS.CpuUsage; readonly mem: NodeJS.MemoryUsage };
+  | {
+      readonly t: "usage";
+      readonly cpu: NodeJS.CpuUsage;
+      readonly mem: NodeJS.MemoryUsage;
+      /** Event-loop delay since the previous usage reply (ms): p99 and max stalls of the waypoint. */
+      readonly loopDelay: { readonly p99: number; readonly max: number };
+    };
 
 const HOST = "web.default.svc.cluster.local";
 
@@ -102,10 +109,14 @@ async function start(m: Extract<WaypointBenchCommand, { cmd: "start" }>): Promis
 }
 
 const send = (m: WaypointBenchReply) => process.send?.(m);
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
 process.on("message", (m: WaypointBenchCommand) => {
   if (m.cmd === "start") void start(m).then((port) => send({ t: "ready", port }));
   else if (m.cmd === "usage") {
     if (m.gc) for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
-    send({ t: "usage", cpu: process.cpuUsage(), mem: process.memoryUsage() });
+    const loopDelay = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+    loop.reset();
+    send({ t: "usage", cpu: process.cpuUsage(), mem: process.memoryUsage(), loopDelay });
   } else process.exit(0);
 });

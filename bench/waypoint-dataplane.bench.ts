@@ -259,6 +259,8 @@ async function main(): Promise<void> {
       add("vcpu_per_1000rps", cpuSec(u0, u1) / m.wall / (m.done / m.wall / 1000));
       add("waypoint_rss_MiB", u1.mem.rss / 2 ** 20);
       add("waypoint_heap_MiB", u1.mem.heapUsed / 2 ** 20);
+      add("waypoint_loop_delay_p99_ms", u1.loopDelay.p99);
+      add("waypoint_loop_delay_max_ms", u1.loopDelay.max);
     }
   }
   const load1 = loadavg()[0];

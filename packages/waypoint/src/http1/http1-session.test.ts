@@ -133,6 +133,33 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
     assert.equal(r.closed, true);
   });
 
+  it("requests split at every byte (one DATA frame each) parse the same as whole ones", async () => {
+    const stream = await h.tunnel("10.96.0.20:9080");
+    let text = "";
+    stream.on("error", () => {});
+    stream.on("data", (c: Buffer) => {
+      text += c.toString("latin1");
+    });
+    const closed = new Promise<void>((r) => stream.once("close", r));
+    const bytes = Buffer.from(
+      "POST /split-a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
+        "POST /split-b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" +
+        "GET /split-c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      "latin1",
+    );
+    for (let i = 0; i < bytes.length; i++) {
+      stream.write(bytes.subarray(i, i + 1));
+      // Let each byte leave as its own frame.
+      if (i % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await closed;
+    assert.deepEqual(statuses(text), [200, 200, 200]);
+    const bodies = [...text.matchAll(/"url":"([^"]+)"[\s\S]*?"body":"([^"]*)"/g)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    assert.deepEqual(bodies, ["/split-a=hello", "/split-b=abcde", "/split-c="]);
+  });
+
   it("HEAD gets headers only and keeps the tunnel in sync for the next request", async () => {
     const r = await rawVia(
       h,
