@@ -2,11 +2,15 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { assertNoLeakedFds, openFds } from "@ambit/testing";
-import { type App, type Harness, listen, rawVia, startHarness, startHttp1App } from "../testdata/harness.js";
-
-const HOST = "reviews.bookinfo.svc.cluster.local";
-const RAW_HOST = "raw.bookinfo.svc.cluster.local";
-const ID = "spiffe://cluster.local/ns/bookinfo/sa/backend";
+import {
+  type App,
+  type Harness,
+  httpServices,
+  listen,
+  rawVia,
+  startHarness,
+  startHttp1App,
+} from "../testdata/harness.js";
 
 /**
  * A hand-written HTTP/1.1 backend for response shapes Node's server does not produce on its own:
@@ -70,30 +74,12 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
     raw = await startRawApp();
     h.addEndpointApp("10.0.0.1", 9080, app.port);
     h.addEndpointApp("10.0.0.2", 9080, raw.port);
-    h.setConfig({
-      namespace: "bookinfo",
-      name: "waypoint",
-      listeners: [
-        {
-          hostname: HOST,
-          name: "reviews",
-          namespace: "bookinfo",
-          addresses: ["10.96.0.20"],
-          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
-        },
-        {
-          hostname: RAW_HOST,
-          name: "raw",
-          namespace: "bookinfo",
-          addresses: ["10.96.0.22"],
-          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
-        },
-      ],
-      backends: [
-        { hostname: HOST, endpoints: [{ address: "10.0.0.1", identity: ID, ports: { 9080: 9080 } }] },
-        { hostname: RAW_HOST, endpoints: [{ address: "10.0.0.2", identity: ID, ports: { 9080: 9080 } }] },
-      ],
-    });
+    h.setConfig(
+      httpServices([
+        { name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" },
+        { name: "raw", vip: "10.96.0.22", endpoint: "10.0.0.2" },
+      ]),
+    );
   });
   after(async () => {
     await h.close();

@@ -5,13 +5,11 @@ import {
   type App,
   type Harness,
   http1Via,
+  httpServices,
   rawVia,
   startHarness,
   startHttp1App,
 } from "../testdata/harness.js";
-
-const HOST = "reviews.bookinfo.svc.cluster.local";
-const ID = "spiffe://cluster.local/ns/bookinfo/sa/backend";
 
 describe("waypoint bad input (strict HTTP/1.1, upstream failures)", () => {
   let h: Harness;
@@ -22,30 +20,12 @@ describe("waypoint bad input (strict HTTP/1.1, upstream failures)", () => {
     h = await startHarness({ maxHeaderSize: 8192 });
     app = await startHttp1App("v1");
     h.addEndpointApp("10.0.0.1", 9080, app.port);
-    h.setConfig({
-      namespace: "bookinfo",
-      name: "waypoint",
-      listeners: [
-        {
-          hostname: HOST,
-          name: "reviews",
-          namespace: "bookinfo",
-          addresses: ["10.96.0.20"],
-          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
-        },
-        {
-          hostname: "gone.bookinfo.svc.cluster.local",
-          name: "gone",
-          namespace: "bookinfo",
-          addresses: ["10.96.0.21"],
-          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
-        },
-      ],
-      backends: [
-        { hostname: HOST, endpoints: [{ address: "10.0.0.1", identity: ID, ports: { 9080: 9080 } }] },
-        { hostname: "gone.bookinfo.svc.cluster.local", endpoints: [] },
-      ],
-    });
+    h.setConfig(
+      httpServices([
+        { name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" },
+        { name: "gone", vip: "10.96.0.21", endpoint: undefined },
+      ]),
+    );
   });
   after(async () => {
     await h.close();

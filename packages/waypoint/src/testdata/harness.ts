@@ -234,6 +234,33 @@ export async function startHarness(
   };
 }
 
+/**
+ * A waypoint config of plain HTTP services in `bookinfo` on port 9080 (target 9080): each has a
+ * VIP and zero or one endpoint (`undefined` = no healthy endpoint), identity `sa/backend`.
+ */
+export function httpServices(
+  services: readonly { name: string; vip: string; endpoint: string | undefined }[],
+): MessageInitShape<typeof pb.waypoint.WaypointConfigSchema> {
+  const host = (name: string) => `${name}.bookinfo.svc.cluster.local`;
+  return {
+    namespace: "bookinfo",
+    name: "waypoint",
+    listeners: services.map((s) => ({
+      hostname: host(s.name),
+      name: s.name,
+      namespace: "bookinfo",
+      addresses: [s.vip],
+      ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
+    })),
+    backends: services.map((s) => ({
+      hostname: host(s.name),
+      endpoints: s.endpoint
+        ? [{ address: s.endpoint, identity: "spiffe://cluster.local/ns/bookinfo/sa/backend", ports: { 9080: 9080 } }]
+        : [],
+    })),
+  };
+}
+
 /** One HTTP/1.1 request through a fresh tunnel. */
 export function http1Via(
   h: Harness,

@@ -3,10 +3,7 @@ import http from "node:http";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { assertNoLeakedFds, openFds } from "@ambit/testing";
-import { type Harness, http1Via, listen, startHarness } from "../testdata/harness.js";
-
-const HOST = "reviews.bookinfo.svc.cluster.local";
-const ID = "spiffe://cluster.local/ns/bookinfo/sa/backend";
+import { type Harness, http1Via, httpServices, listen, startHarness } from "../testdata/harness.js";
 
 describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
   let h: Harness;
@@ -24,22 +21,7 @@ describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
     });
     app.on("connection", () => appConns++);
     h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
-    h.setConfig({
-      namespace: "bookinfo",
-      name: "waypoint",
-      listeners: [
-        {
-          hostname: HOST,
-          name: "reviews",
-          namespace: "bookinfo",
-          addresses: ["10.96.0.20"],
-          ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
-        },
-      ],
-      backends: [
-        { hostname: HOST, endpoints: [{ address: "10.0.0.1", identity: ID, ports: { 9080: 9080 } }] },
-      ],
-    });
+    h.setConfig(httpServices([{ name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" }]));
   });
   after(async () => {
     await h.close();
