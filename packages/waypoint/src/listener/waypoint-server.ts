@@ -6,7 +6,7 @@ import type { Identity } from "@ambit/api";
 import { canonicalIp, Ports } from "@ambit/api";
 import { createLogger, type HbonePool, type HboneRequest, HboneServer } from "@ambit/core";
 import type { WaypointState } from "../config/types.js";
-import type { L7Request } from "../filter/types.js";
+import { type L7Request, localResponse } from "../filter/types.js";
 import { type Http1Exchange, serveHttp1 } from "../http1/http1-session.js";
 import type { CompiledJwtRule } from "../route/jwt.js";
 import type { Random } from "../route/pick.js";
@@ -18,6 +18,7 @@ import { countBytes, fromHttp2, writeHttp2 } from "./http-adapters.js";
 import { jsDuplex } from "./no-writev.js";
 import { proxyOpaque } from "./opaque-proxy.js";
 import { createPipeline, type PipelineResult, type TunnelInfo } from "./request-pipeline.js";
+import { resetLater } from "./reset-later.js";
 import { sniffProtocol } from "./sniff.js";
 
 const log = createLogger("waypoint.server");
@@ -146,7 +147,13 @@ export class WaypointServer {
           maxHeaderSize: this.opts.maxHeaderSize ?? 16 * 1024,
           ...(this.opts.idleTimeoutMs ? { idleTimeoutMs: this.opts.idleTimeoutMs } : {}),
           fallbackAuthority: `${info.listener.hostname}:${info.servicePort}`,
-          onRequest: (x) => void this.onHttp1(x, info),
+          onRequest: (x) =>
+            this.onHttp1(x, info).catch((e: unknown) => {
+              // The pipeline answers every failure itself; this is the last guard against a bug
+              // turning into an unhandled rejection (which would end the process).
+              log.error("waypoint: HTTP/1.1 request failed unexpectedly", { error: e });
+              void x.respond(localResponse(500, "internal error"));
+            }),
           onBadRequest: (reason) => this.onBadHttp1(reason, info),
         });
         return;
@@ -189,7 +196,10 @@ export class WaypointServer {
     stream.once("close", () => session.destroy());
     session.on("stream", (s, headers) => {
       s.on("error", noop);
-      void this.onHttp2(s, headers, info);
+      this.onHttp2(s, headers, info).catch((e: unknown) => {
+        log.error("waypoint: HTTP/2 request failed unexpectedly", { error: e });
+        resetLater(s, http2.constants.NGHTTP2_INTERNAL_ERROR);
+      });
     });
   }
 
