@@ -17,7 +17,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [--quick] [--paths a,b] [--reps N] [--out DIR] [--no-install]
   (default)     full run: every path, then the CA scenario (certificates issued/s, time until
                 100 identities hold certificates)
-  --quick       short runs (whole bench < 2 min): iperf3 2 s, 1 s per latency/max-rps/conn run, 3 reps;
+  --quick       short runs (whole bench < 2 min): iperf3 1 s, 1 s per latency/max-rps/conn run, 3 reps;
                 leaves out paths with a slow set-up (ambit-waypoint) unless named in --paths, and the CA
   --paths a,b   only these paths (the baseline "direct" always runs; no CA scenario)
   --reps N      repetitions per measurement (medians are reported; default 3 quick / 5 full)
@@ -107,7 +107,7 @@ export function benchPlan(o: Pick<BenchOptions, "quick" | "reps">): BenchPlan {
         mode: "quick",
         settleMaxMs: 2000,
         reps: o.reps ?? 3,
-        iperfSeconds: 2,
+        iperfSeconds: 1,
         rateSeconds: 1,
         warmupMs: 150,
         maxRpsSeconds: 1,
