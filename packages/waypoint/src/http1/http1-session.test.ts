@@ -218,6 +218,25 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
     assert.equal(slow.closed, true, "then idle again → closed");
   });
 
+  it("a bad chunk in the middle of a forwarded upload: one error response for that request, then close", async () => {
+    const stream = await h.tunnel("10.96.0.20:9080");
+    let text = "";
+    stream.on("error", () => {});
+    stream.on("data", (c: Buffer) => {
+      text += c.toString("latin1");
+    });
+    const closed = new Promise<void>((r) => stream.once("close", r));
+    stream.write(
+      "POST /upload-broken HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    stream.write("zz\r\nnot a chunk\r\n");
+    await closed;
+    const codes = statuses(text);
+    assert.equal(codes.length, 1, `exactly one response: ${JSON.stringify(text.slice(0, 200))}`);
+    assert.ok((codes[0] ?? 0) >= 400, `an error status, got ${codes[0]}`);
+  });
+
   it("upstream chunked and close-delimited responses reach the client re-framed", async () => {
     const c = await rawVia(
       h,

@@ -76,6 +76,11 @@ class Http1Session {
   private active: Pending | undefined;
   /** Set once a request was malformed: nothing after it is served. */
   private failed = false;
+  /**
+   * The input broke inside a message already handed to the request path (a bad chunk mid
+   * upload): that request gets its own (error) response, so no extra 400 is written.
+   */
+  private failedInFlight = false;
   /** No further requests will be read (Connection: close, upgrade, failure, client EOF). */
   private noMore = false;
   /** The last message we will read is complete (or the input broke): stop feeding the parser. */
@@ -170,6 +175,7 @@ class Http1Session {
     if (!this.failed) {
       this.failed = true;
       this.noMore = true;
+      this.failedInFlight = this.parsing !== undefined && !this.queue.includes(this.parsing);
       this.parsing?.body?.fail(new Error(reason));
       this.parsing = undefined;
       // A request still being parsed when the input broke is dropped from the queue.
@@ -190,7 +196,7 @@ class Http1Session {
     const p = this.queue.shift();
     if (!p) {
       if (this.failed) {
-        this.write(BAD_REQUEST);
+        if (!this.failedInFlight) this.write(BAD_REQUEST);
         this.endTunnel();
       } else if (this.noMore) this.endTunnel();
       else this.timer.refresh();
