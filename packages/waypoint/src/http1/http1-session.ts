@@ -230,6 +230,8 @@ class Http1Session {
     let closeAfter = !p.keepAlive;
     const noBody = bodyless(res.status, p.method);
     const body = noBody ? undefined : res.body;
+    // A body the answer must not carry (HEAD, 204, 304) is drained, never left holding a tunnel.
+    if (noBody && res.body !== undefined && !Buffer.isBuffer(res.body)) res.body.resume();
     let extra = "";
     let skip = NONE;
     let mode: "fixed" | "chunked" | "raw" = "fixed";
