@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { authorizationPolicy, docs, namespace, pod } from "./support/manifests.js";
 import { type AccessRecord, keyOf, type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
 import { ECHO_PORT, HTTP_PORT, httpGet, openEchoSession, tcpEcho } from "./support/pod-traffic.js";
+import { waitRefused } from "./support/refusal.js";
 import { nowIso, waitFor } from "./support/wait.js";
 
 const MANIFESTS = docs(
@@ -48,22 +49,19 @@ describe("e2e security: L4 authorization (principal, namespace, source IP, port)
   /** Waits until `client` is refused, then returns node-2's access record saying why. */
   async function expectDenied(client: string, since: string): Promise<AccessRecord> {
     const p = c.pod(client);
-    const r = await waitFor(
-      `${client} refused`,
-      async () => {
+    const isDenial = (x: AccessRecord) =>
+      x.direction === "inbound" && x.src_addr.startsWith(`${p.ip}:`) && x.error === "denied";
+    const { refused: r, record: rec } = await waitRefused(c, `${client} refused`, {
+      node: "node-2",
+      since,
+      attempt: async () => {
         const res = await httpGet(p.netns, url());
         return "error" in res ? res : undefined;
       },
-      15_000,
-    );
+      pred: isDenial,
+      ms: 15_000,
+    });
     assert.match(r.error, /ECONNRESET|socket hang up|EPIPE/);
-    // A connection that was accepted in the instant before the policy reached node-2 and was still
-    // open is closed with `policy_changed_denied`; the refusal of a new one is what is checked here.
-    const rec = await c.waitRecord(
-      "node-2",
-      since,
-      (x) => x.direction === "inbound" && x.src_addr.startsWith(`${p.ip}:`) && x.error === "denied",
-    );
     assert.equal(rec.response_flags, "DENY");
     assert.equal(rec.reason, "denied by authorization policy");
     assert.equal(rec.src_identity, `spiffe://cluster.local/ns/${p.namespace}/sa/${client}`);
@@ -140,22 +138,17 @@ describe("e2e security: L4 authorization (principal, namespace, source IP, port)
       const alpha = c.pod("alpha");
       const api = c.pod("api");
       await withPolicy(p, "alpha", async (since) => {
-        const echo = await waitFor(
-          "echo port refused",
-          async () => {
+        const { refused: echo, record: rec } = await waitRefused(c, "echo port refused", {
+          node: "node-2",
+          since,
+          attempt: async () => {
             const r = await tcpEcho(alpha.netns, api.ip, ECHO_PORT, "hello over 9000");
             return "error" in r ? r : undefined;
           },
-          15_000,
-        );
+          pred: (x) => x.dst_addr === `${api.ip}:${ECHO_PORT}` && x.error === "denied",
+          ms: 15_000,
+        });
         assert.equal(echo.echoed, 0, "no byte came back from the denied port");
-        // An echo connection opened in the instant before the policy reached node-2 is closed with
-        // `policy_changed_denied` instead; the refusal of a new connection is what this case checks.
-        const rec = await c.waitRecord(
-          "node-2",
-          since,
-          (x) => x.dst_addr === `${api.ip}:${ECHO_PORT}` && x.error === "denied",
-        );
         assert.equal(rec.response_flags, "DENY");
         assert.match(rec.detail ?? "", /allow policies exist, but none allowed/);
         await expectServed("alpha");

@@ -12,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { authorizationPolicy, docs, namespace, pod, service } from "./support/manifests.js";
 import { type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
 import { HTTP_PORT, httpGet, type LoopSummary, requestLoop } from "./support/pod-traffic.js";
-import { nowIso, waitFor } from "./support/wait.js";
+import { waitRefused } from "./support/refusal.js";
+import { nowIso } from "./support/wait.js";
 
 const OUTAGE_S = Number(process.env["AMBIT_E2E_CP_OUTAGE_S"] ?? "60");
 const INTERVAL_MS = 100;
@@ -93,20 +94,18 @@ describe("e2e security: control plane outage under steady load", () => {
           from: { principals: ["cluster.local/ns/steady/sa/client"] },
         }),
       );
-      const refused = await waitFor(
-        "the new DENY enforced after the outage",
-        async () => {
+      const { refused, record: rec } = await waitRefused(c, "the new DENY enforced after the outage", {
+        node: "node-2",
+        since,
+        attempt: async () => {
           const r = await httpGet(client.netns, byIp);
           return "error" in r ? r : undefined;
         },
-        60_000,
-      );
+        pred: (x) =>
+          x.direction === "inbound" && x.src_addr.startsWith(`${client.ip}:`) && x.error === "denied",
+        ms: 60_000,
+      });
       t.diagnostic(`policy enforced ${Date.now() - appliedAt} ms after apply (${refused.error})`);
-      const rec = await c.waitRecord(
-        "node-2",
-        since,
-        (x) => x.direction === "inbound" && x.src_addr.startsWith(`${client.ip}:`) && x.error === "denied",
-      );
       assert.equal(rec.response_flags, "DENY");
       assert.match(rec.detail ?? "", /explicitly denied by steady\/deny-after-outage/);
     }));

@@ -21,6 +21,7 @@ import { docs, namespace, peerAuthentication, pod, service } from "./support/man
 import { keyOf, type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
 import { parseServerHello, readTcpSegments, streamCoverage } from "./support/pcap.js";
 import { ECHO_PORT, HTTP_PORT, httpGet, tcpEcho } from "./support/pod-traffic.js";
+import { waitRefused } from "./support/refusal.js";
 import { nowIso, waitFor } from "./support/wait.js";
 
 const id = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
@@ -143,24 +144,25 @@ describe("e2e security: mesh traffic, peer authentication, passthrough, encrypti
       const far = c.pod("far");
       const url = `http://${far.ip}:${HTTP_PORT}/`;
       const since = nowIso();
-      const refused = await waitFor(
+      const { refused, record: rec } = await waitRefused(
+        c,
         "STRICT to reach node-2's ztunnel (plaintext refused)",
-        async () => {
-          const r = await httpGet(outsider.netns, url);
-          return "error" in r ? r : undefined;
+        {
+          node: "node-2",
+          since,
+          attempt: async () => {
+            const r = await httpGet(outsider.netns, url);
+            return "error" in r ? r : undefined;
+          },
+          // Not a `policy_changed_denied` close of a connection accepted just before STRICT arrived.
+          pred: (r) =>
+            r.direction === "inbound_plaintext" &&
+            r.src_addr.startsWith(`${outsider.ip}:`) &&
+            r.error === "denied",
+          ms: 15_000,
         },
-        15_000,
       );
       assert.match(refused.error, /ECONNRESET|socket hang up|EPIPE/);
-      const rec = await c.waitRecord(
-        "node-2",
-        since,
-        // Not a `policy_changed_denied` close of a connection accepted just before STRICT arrived.
-        (r) =>
-          r.direction === "inbound_plaintext" &&
-          r.src_addr.startsWith(`${outsider.ip}:`) &&
-          r.error === "denied",
-      );
       assert.equal(rec.response_flags, "DENY");
       assert.equal(rec.bytes_sent, 0);
       assert.match(rec.detail ?? "", /istio_converted_static_strict/, JSON.stringify(rec));

@@ -85,6 +85,11 @@ describe("ambit demo, end to end with the real mesh components", () => {
       intervalMs: 50,
     });
     assert.deepEqual(processesInNetns(inodes), [], "no process is left in a (now nameless) cluster netns");
+    // A process may still be finishing its exit the instant `down` returns.
+    await waitFor("every cluster process gone", async () => (running.some(pidAlive) ? undefined : true), {
+      timeoutMs: 5000,
+      intervalMs: 50,
+    }).catch(() => undefined);
     for (const pid of running) assert.ok(!pidAlive(pid), `process ${pid} survived down`);
     assert.deepEqual(hostView(prefix), before);
   });

@@ -1,10 +1,21 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
-/** Whether a process with this pid exists (signal 0 probes without signalling). */
+/**
+ * Whether a process with this pid is still running (signal 0 probes without signalling). A zombie
+ * counts as gone: it has exited and left its namespaces; only its reaping is pending, and who
+ * reaps an orphan (PID 1 of the machine or container) differs between machines.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state !== "Z" && state !== "X";
   } catch {
     return false;
   }

@@ -215,6 +215,11 @@ describe("local mode with the real mesh: component restarts", () => {
     assert.ok(running.length >= 8, `processes in the cluster: ${running.length}`);
     await rt.down();
     assert.deepEqual(processesInNetns(inodes), [], "a process is left in a (now nameless) cluster netns");
+    // A process may still be finishing its exit the instant `down` returns.
+    await waitFor("every cluster process gone", async () => (running.some(pidAlive) ? undefined : true), {
+      timeoutMs: 5000,
+      intervalMs: 50,
+    }).catch(() => undefined);
     for (const pid of running) assert.ok(!pidAlive(pid), `process ${pid} survived down`);
     assert.deepEqual(hostView(prefix), hostBefore);
   });
