@@ -6,7 +6,12 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { liveDaemon, resolveComponentMain, statePaths } from "@ambit/local";
 import { pidAlive, waitFor } from "@ambit/testing";
-import { clusterNetnsInodes, hostView, processesInNetns } from "../../local/src/testdata/host-residue.js";
+import {
+  assertProcessesGone,
+  clusterNetnsInodes,
+  hostView,
+  processesInNetns,
+} from "../../local/src/testdata/host-residue.js";
 import { cmdDown } from "./commands.js";
 import type { Io } from "./context.js";
 import { runDemo } from "./demo.js";
@@ -85,12 +90,7 @@ describe("ambit demo, end to end with the real mesh components", () => {
       intervalMs: 50,
     });
     assert.deepEqual(processesInNetns(inodes), [], "no process is left in a (now nameless) cluster netns");
-    // A process may still be finishing its exit the instant `down` returns.
-    await waitFor("every cluster process gone", async () => (running.some(pidAlive) ? undefined : true), {
-      timeoutMs: 5000,
-      intervalMs: 50,
-    }).catch(() => undefined);
-    for (const pid of running) assert.ok(!pidAlive(pid), `process ${pid} survived down`);
+    await assertProcessesGone(running);
     assert.deepEqual(hostView(prefix), before);
   });
 });

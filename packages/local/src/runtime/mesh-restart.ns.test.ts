@@ -6,10 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Ports } from "@ambit/api";
-import { nodeInNetns, pidAlive, waitFor } from "@ambit/testing";
+import { nodeInNetns, waitFor } from "@ambit/testing";
 import { httpGetInNetns } from "../cluster/probe.js";
 import { parseManifestText } from "../manifest/parse-manifests.js";
-import { clusterNetnsInodes, type HostView, hostView, processesInNetns } from "../testdata/host-residue.js";
+import {
+  assertProcessesGone,
+  clusterNetnsInodes,
+  type HostView,
+  hostView,
+  processesInNetns,
+} from "../testdata/host-residue.js";
 import { resolveComponentMain } from "./components.js";
 import { LocalRuntime } from "./local-runtime.js";
 import type { ClusterStatus } from "./status.js";
@@ -215,12 +221,7 @@ describe("local mode with the real mesh: component restarts", () => {
     assert.ok(running.length >= 8, `processes in the cluster: ${running.length}`);
     await rt.down();
     assert.deepEqual(processesInNetns(inodes), [], "a process is left in a (now nameless) cluster netns");
-    // A process may still be finishing its exit the instant `down` returns.
-    await waitFor("every cluster process gone", async () => (running.some(pidAlive) ? undefined : true), {
-      timeoutMs: 5000,
-      intervalMs: 50,
-    }).catch(() => undefined);
-    for (const pid of running) assert.ok(!pidAlive(pid), `process ${pid} survived down`);
+    await assertProcessesGone(running);
     assert.deepEqual(hostView(prefix), hostBefore);
   });
 });

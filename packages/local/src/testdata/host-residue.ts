@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import assert from "node:assert/strict";
 import { readdirSync, readlinkSync, statSync } from "node:fs";
+import { pidAlive, waitFor } from "@ambit/testing";
 
 /**
  * Test support for the "up/down leaves no residue" checks of local mode (runtime, CLI and demo
@@ -88,4 +90,16 @@ export function processesInNetns(inodes: ReadonlySet<string>): number[] {
 /** Pids of every process running in a named netns of this cluster. */
 export function processesInCluster(prefix: string): number[] {
   return processesInNetns(clusterNetnsInodes(prefix));
+}
+
+/**
+ * Asserts every pid in `pids` is gone, giving each up to 5 s: a process may still be finishing its
+ * exit the instant `down` returns (it has left its namespaces, its reaping is pending).
+ */
+export async function assertProcessesGone(pids: readonly number[]): Promise<void> {
+  await waitFor("every cluster process gone", async () => (pids.some(pidAlive) ? undefined : true), {
+    timeoutMs: 5000,
+    intervalMs: 50,
+  }).catch(() => undefined);
+  for (const pid of pids) assert.ok(!pidAlive(pid), `process ${pid} survived down`);
 }

@@ -7,6 +7,7 @@ import {
   type Harness,
   httpServices,
   listen,
+  rawTunnel,
   rawVia,
   startHarness,
   startHttp1App,
@@ -120,13 +121,7 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
   });
 
   it("requests split at every byte (one DATA frame each) parse the same as whole ones", async () => {
-    const stream = await h.tunnel("10.96.0.20:9080");
-    let text = "";
-    stream.on("error", () => {});
-    stream.on("data", (c: Buffer) => {
-      text += c.toString("latin1");
-    });
-    const closed = new Promise<void>((r) => stream.once("close", r));
+    const t = await rawTunnel(h, "10.96.0.20:9080");
     const bytes = Buffer.from(
       "POST /split-a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
         "POST /split-b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" +
@@ -134,11 +129,12 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
       "latin1",
     );
     for (let i = 0; i < bytes.length; i++) {
-      stream.write(bytes.subarray(i, i + 1));
+      t.stream.write(bytes.subarray(i, i + 1));
       // Let each byte leave as its own frame.
       if (i % 16 === 0) await new Promise((r) => setImmediate(r));
     }
-    await closed;
+    await t.closed;
+    const text = t.text();
     assert.deepEqual(statuses(text), [200, 200, 200]);
     const bodies = [...text.matchAll(/"url":"([^"]+)"[\s\S]*?"body":"([^"]*)"/g)].map(
       (m) => `${m[1]}=${m[2]}`,
@@ -159,21 +155,16 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
   });
 
   it("Expect: 100-continue gets an interim 100 before the final answer", async () => {
-    const stream = await h.tunnel("10.96.0.20:9080");
-    let text = "";
-    stream.on("error", () => {});
-    const closed = new Promise<void>((r) => stream.once("close", r));
-    stream.on("data", (c: Buffer) => {
-      text += c.toString("latin1");
+    const t = await rawTunnel(h, "10.96.0.20:9080", (text, stream) => {
       // The body goes only after the interim answer, as a real client waiting for it does.
       if (text.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !text.includes("200")) stream.write("hi");
       if (text.includes('"url"')) stream.end();
     });
-    stream.write(
+    t.stream.write(
       "POST /exp HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n",
     );
-    await closed;
-    const r = { text };
+    await t.closed;
+    const r = { text: t.text() };
     assert.deepEqual(statuses(r.text), [100, 200]);
     assert.match(r.text, /"body":"hi"/);
     assert.doesNotMatch(r.text, /"expect"/, "the expectation is answered here, not forwarded");
@@ -219,19 +210,14 @@ describe("waypoint HTTP/1.1 session (own llhttp path)", () => {
   });
 
   it("a bad chunk in the middle of a forwarded upload: one error response for that request, then close", async () => {
-    const stream = await h.tunnel("10.96.0.20:9080");
-    let text = "";
-    stream.on("error", () => {});
-    stream.on("data", (c: Buffer) => {
-      text += c.toString("latin1");
-    });
-    const closed = new Promise<void>((r) => stream.once("close", r));
-    stream.write(
+    const t = await rawTunnel(h, "10.96.0.20:9080");
+    t.stream.write(
       "POST /upload-broken HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
     );
     await new Promise((r) => setTimeout(r, 100));
-    stream.write("zz\r\nnot a chunk\r\n");
-    await closed;
+    t.stream.write("zz\r\nnot a chunk\r\n");
+    await t.closed;
+    const text = t.text();
     const codes = statuses(text);
     assert.equal(codes.length, 1, `exactly one response: ${JSON.stringify(text.slice(0, 200))}`);
     assert.ok((codes[0] ?? 0) >= 400, `an error status, got ${codes[0]}`);

@@ -60,25 +60,6 @@ export function countBytes(src: Readable): { stream: Readable; bytes(): number }
   return { stream: t, bytes: () => n };
 }
 
-/** HTTP/1.1 request → L7Request (undefined = unusable request target → 400). */
-export function fromHttp1(
-  req: http.IncomingMessage,
-  fallbackAuthority: string,
-  body: Readable = req,
-): L7Request | undefined {
-  const t = splitTarget(req.url ?? "");
-  if (!t) return undefined;
-  return {
-    protocol: "http1",
-    method: (req.method ?? "GET").toUpperCase(),
-    path: t.path,
-    search: t.search,
-    authority: t.authority ?? req.headers.host ?? fallbackAuthority,
-    headers: forwardable(req.headers),
-    body,
-  };
-}
-
 /** HTTP/2 stream + headers → L7Request (undefined when required pseudo-headers are missing). */
 export function fromHttp2(
   stream: Readable,
@@ -102,37 +83,6 @@ export function fromHttp2(
 
 function countBody(body: Readable, onBytes: (n: number) => void): void {
   body.on("data", (c: Buffer) => onBytes(c.length));
-}
-
-/** Write an L7Response to an HTTP/1.1 response; resolves with body bytes once finished or closed. */
-export function writeHttp1(res: http.ServerResponse, r: L7Response): Promise<number> {
-  return new Promise((resolve) => {
-    let bytes = 0;
-    const done = () => resolve(bytes);
-    res.once("finish", done);
-    res.once("close", done);
-    try {
-      res.writeHead(r.status, r.headers as http.OutgoingHttpHeaders);
-    } catch {
-      res.destroy();
-      return;
-    }
-    if (r.body === undefined) res.end();
-    else if (Buffer.isBuffer(r.body)) {
-      bytes = r.body.length;
-      res.end(r.body);
-    } else {
-      const body = r.body;
-      countBody(body, (n) => {
-        bytes += n;
-      });
-      body.once("error", () => res.destroy());
-      res.once("close", () => {
-        if (!body.readableEnded) body.destroy();
-      });
-      body.pipe(res);
-    }
-  });
 }
 
 /** Write an L7Response on an HTTP/2 stream, trailers included (gRPC status). */

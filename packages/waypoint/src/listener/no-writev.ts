@@ -13,9 +13,8 @@ import { resetLater } from "./reset-later.js";
  * one send instead of one each per chunk, and the body does not wait for the head's write to
  * complete (a full event-loop turn later) before it is sent.
  * `head`: bytes already read from `inner` (by the protocol sniffer) that come first.
- * `allowHalfOpen: false` ends the write side (END_STREAM) once the peer ended its side.
  */
-export function jsDuplex(inner: Duplex, head?: Buffer, opts: { allowHalfOpen?: boolean } = {}): Duplex {
+export function jsDuplex(inner: Duplex, head?: Buffer): Duplex {
   // Writing to an Http2Stream the peer already reset made nghttp2 spin (100% CPU) on Node 20:
   // never write or end once the inner stream is gone.
   let dead = false;
@@ -24,8 +23,8 @@ export function jsDuplex(inner: Duplex, head?: Buffer, opts: { allowHalfOpen?: b
   });
   const gone = () => dead || inner.destroyed || (inner as Duplex & { closed?: boolean }).closed === true;
   const outer = new Duplex({
-    // Upstream keep-alive tunnels pass false: when the backend ends its side, the tunnel is done.
-    allowHalfOpen: opts.allowHalfOpen ?? true,
+    // Half-close is carried through: either side may end its direction first.
+    allowHalfOpen: true,
     read() {
       inner.resume();
     },

@@ -295,29 +295,53 @@ export function http1Via(
   );
 }
 
+/** A CONNECT to the waypoint driven byte by byte: what came back so far, and when it closed. */
+export interface RawTunnel {
+  readonly stream: http2.ClientHttp2Stream;
+  /** Everything the waypoint sent so far (latin1). */
+  text(): string;
+  /** Resolves once the stream ended or closed. */
+  readonly closed: Promise<void>;
+}
+
+export async function rawTunnel(
+  h: Harness,
+  authority: string,
+  onData?: (text: string, stream: http2.ClientHttp2Stream) => void,
+): Promise<RawTunnel> {
+  const stream = await h.tunnel(authority);
+  let text = "";
+  stream.on("error", () => {});
+  stream.on("data", (c: Buffer) => {
+    text += c.toString("latin1");
+    onData?.(text, stream);
+  });
+  const closed = new Promise<void>((r) => {
+    stream.once("end", () => r());
+    stream.once("close", () => r());
+  });
+  return { stream, text: () => text, closed };
+}
+
 /** Raw bytes into a tunnel; resolves with everything the waypoint sent until it closed the stream. */
-export function rawVia(h: Harness, authority: string, bytes: string | Buffer, timeoutMs = 3000): Promise<{ text: string; closed: boolean }> {
-  return h.tunnel(authority).then(
-    (stream) =>
-      new Promise((resolve) => {
-        let text = "";
-        const timer = setTimeout(() => {
-          stream.close();
-          resolve({ text, closed: false });
-        }, timeoutMs);
-        stream.on("data", (c: Buffer) => {
-          text += c.toString("latin1");
-        });
-        stream.on("error", () => {});
-        const done = () => {
-          clearTimeout(timer);
-          resolve({ text, closed: true });
-        };
-        stream.once("end", done);
-        stream.once("close", done);
-        stream.write(bytes);
-      }),
-  );
+export async function rawVia(
+  h: Harness,
+  authority: string,
+  bytes: string | Buffer,
+  timeoutMs = 3000,
+): Promise<{ text: string; closed: boolean }> {
+  const t = await rawTunnel(h, authority);
+  t.stream.write(bytes);
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    t.closed.then(() => true),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed) t.stream.close();
+  return { text: t.text(), closed };
 }
 
 /** A local TCP port whose every connection becomes a CONNECT to the waypoint (a ztunnel outbound stand-in). */
