@@ -142,7 +142,8 @@ class Http1Session {
     const hasBody = te !== undefined || (cl !== undefined && cl !== "0");
     const expect = single(headers.expect)?.toLowerCase() === "100-continue";
     const fwd = forwardable(headers);
-    delete fwd.expect;
+    // Only when present: a `delete` turns the object into a slow dictionary for every later read.
+    if (fwd.expect !== undefined) delete fwd.expect;
     const p: Pending = {
       method: h.method,
       versionMinor: h.versionMinor,
