@@ -8,7 +8,13 @@
  * the stand-ins (an upper bound for the waypoint alone). CPU and RSS are the waypoint's only.
  *
  *   npm run bench -- waypoint [--reps 3] [--seconds 5] [--rps 1000] [--conns 16] [--size 1024]
- *        [--warmup 3] [--dist] [--profile DIR] [--json out.json]
+ *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE]
+ *
+ * `--b-env NAME=VALUE` (A/B for performance work): a second waypoint process, B, runs with that
+ * environment variable; every rep measures direct, A and B back to back (alternating which goes
+ * first), and B's figures print with a `b_` prefix next to A's. On this shared machine the noise
+ * between two bench invocations minutes apart is larger than most single optimizations; within
+ * one interleaved run it mostly cancels.
  *
  * Reps interleave direct and mesh runs so a noisy shared machine hurts both alike; medians are
  * printed with every run's value. `--profile DIR` writes a `--cpu-prof` of the waypoint process.
@@ -52,6 +58,7 @@ const { values: o } = parseArgs({
     warmup: { type: "string", default: "3" },
     dist: { type: "boolean", default: false },
     profile: { type: "string" },
+    "b-env": { type: "string" },
     json: { type: "string" },
   },
 });
@@ -81,7 +88,7 @@ interface Mesh {
   stop(): Promise<void>;
 }
 
-async function startMesh(appPort: number): Promise<Mesh> {
+async function startMesh(appPort: number, env: Record<string, string> = {}): Promise<Mesh> {
   const pki = await createTestPki();
   const pems = async (id: typeof SLEEP) => {
     const l = await pki.issue({ identity: id });
@@ -107,7 +114,7 @@ async function startMesh(appPort: number): Promise<Mesh> {
   const child = fork(new URL("./waypoint-dataplane-proxy.ts", import.meta.url), [], {
     execArgv,
     stdio: ["ignore", "ignore", "inherit", "ipc"],
-    env: { ...process.env, AMBIT_LOG: "warn" },
+    env: { ...process.env, AMBIT_LOG: "warn", ...env },
   });
   const waiters: ((u: Usage) => void)[] = [];
   const waypointPort = await new Promise<number>((resolve, reject) => {
@@ -229,6 +236,10 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0];
   const app = await startApp(Number(o.size));
   const mesh = await startMesh(app.port);
+  const bEnv = o["b-env"];
+  const eq = bEnv?.indexOf("=") ?? -1;
+  if (bEnv !== undefined && eq <= 0) throw new Error("--b-env wants NAME=VALUE");
+  const meshB = bEnv ? await startMesh(app.port, { [bEnv.slice(0, eq)]: bEnv.slice(eq + 1) }) : undefined;
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {
     results[k] ??= [];
@@ -237,34 +248,44 @@ async function main(): Promise<void> {
   const [rps, secs, conns] = [Number(o.rps), Number(o.seconds), Number(o.conns)];
   // Warm-up through the waypoint (JIT, pools, tunnels), not measured: the first seconds of a
   // fresh process cost several times the steady state in background compilation.
-  if (Number(o.warmup) > 0) await run(mesh.outbound, rps, Number(o.warmup), conns);
-  for (let rep = 0; rep < Number(o.reps); rep++) {
-    const d = await run(app.port, rps, secs, conns);
-    const u0 = await mesh.ask({ cmd: "usage" });
+  if (Number(o.warmup) > 0) {
+    await run(mesh.outbound, rps, Number(o.warmup), conns);
+    if (meshB) await run(meshB.outbound, rps, Number(o.warmup), conns);
+  }
+  /** One measured run through `m`; figures keyed with `prefix`. */
+  const measure = async (m: Mesh, prefix: string, d: Awaited<ReturnType<typeof run>>) => {
+    const u0 = await m.ask({ cmd: "usage" });
     const p0 = process.cpuUsage();
-    const m = await run(mesh.outbound, rps, secs, conns);
+    const r = await run(m.outbound, rps, secs, conns);
     const p1 = process.cpuUsage(p0);
-    const u1 = await mesh.ask({ cmd: "usage", gc: true });
+    const u1 = await m.ask({ cmd: "usage", gc: true });
     // The client, both ztunnel stand-ins and the app share this process: if it is near 1 vCPU,
     // the figures are the bench's limit, not the waypoint's.
-    add("bench_side_vcpu", (p1.user + p1.system) / 1e6 / m.wall);
+    add(`${prefix}bench_side_vcpu`, (p1.user + p1.system) / 1e6 / r.wall);
     for (const p of ["p50", "p90", "p99"] as const) {
-      add(`direct_${p}_ms`, d[p]);
-      add(`waypoint_${p}_ms`, m[p]);
-      add(`added_${p}_ms`, m[p] - d[p]);
+      if (prefix === "") add(`direct_${p}_ms`, d[p]);
+      add(`${prefix}waypoint_${p}_ms`, r[p]);
+      add(`${prefix}added_${p}_ms`, r[p] - d[p]);
     }
-    add("errors", d.errors + m.errors);
-    add("achieved_rps", m.done / m.wall);
+    add(`${prefix}errors`, d.errors + r.errors);
+    add(`${prefix}achieved_rps`, r.done / r.wall);
     if (u0 && u1) {
-      add("vcpu_per_1000rps", cpuSec(u0, u1) / m.wall / (m.done / m.wall / 1000));
-      add("waypoint_rss_MiB", u1.mem.rss / 2 ** 20);
-      add("waypoint_heap_MiB", u1.mem.heapUsed / 2 ** 20);
-      add("waypoint_loop_delay_p99_ms", u1.loopDelay.p99);
-      add("waypoint_loop_delay_max_ms", u1.loopDelay.max);
+      add(`${prefix}vcpu_per_1000rps`, cpuSec(u0, u1) / r.wall / (r.done / r.wall / 1000));
+      add(`${prefix}waypoint_rss_MiB`, u1.mem.rss / 2 ** 20);
+      add(`${prefix}waypoint_heap_MiB`, u1.mem.heapUsed / 2 ** 20);
+      add(`${prefix}waypoint_loop_delay_p99_ms`, u1.loopDelay.p99);
+      add(`${prefix}waypoint_loop_delay_max_ms`, u1.loopDelay.max);
     }
+  };
+  for (let rep = 0; rep < Number(o.reps); rep++) {
+    const d = await run(app.port, rps, secs, conns);
+    if (meshB && rep % 2 === 1) await measure(meshB, "b_", d);
+    await measure(mesh, "", d);
+    if (meshB && rep % 2 === 0) await measure(meshB, "b_", d);
   }
   const load1 = loadavg()[0];
   await mesh.stop();
+  await meshB?.stop();
   app.server.close();
   const summary: Record<string, number> = {};
   for (const [k, v] of Object.entries(results)) summary[k] = Number(median(v).toFixed(4));

@@ -24,27 +24,54 @@ export interface AccessLogRecord {
 
 export type AccessLogSink = (record: AccessLogRecord) => void;
 
+/** Characters a JSON string must escape (and lone surrogates, left to JSON.stringify). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** A JSON string literal; the common all-plain value skips JSON.stringify. */
+const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
+
+/**
+ * One record as one JSON line, fields in the interface's order. Equal to `JSON.stringify(r)` for
+ * every record (the test compares both); written out by hand because the generic serializer was
+ * a large share of the waypoint's per-request CPU.
+ */
+export function formatAccessLogLine(r: AccessLogRecord): string {
+  return `{"start_time":${str(r.start_time)},"duration_ms":${num(r.duration_ms)},"protocol":${str(r.protocol)},"method":${str(r.method)},"path":${str(r.path)},"authority":${str(r.authority)},"response_code":${num(r.response_code)},"response_flags":${str(r.response_flags)},"route":${str(r.route)},"upstream":${str(r.upstream)},"upstream_service":${str(r.upstream_service)},"reason":${str(r.reason)},"attempts":${num(r.attempts)},"bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)},"source_principal":${str(r.source_principal)},"destination_service":${str(r.destination_service)}}\n`;
+}
+
+/** How long a line may wait for the batch write (Envoy's access-log flush interval is 1 s). */
+export const ACCESS_LOG_FLUSH_MS = 100;
+const FLUSH_BYTES = 32 * 1024;
+
 let pending = "";
-let scheduled = false;
-const flush = () => {
-  scheduled = false;
+let timer: NodeJS.Timeout | undefined;
+
+/** Write out the lines not yet written (the batch timer, the size limit and process exit call it). */
+export function flushAccessLog(): void {
+  if (timer) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
   if (pending.length === 0) return;
   const out = pending;
   pending = "";
   process.stdout.write(out);
-};
-process.once("exit", flush);
+}
+process.once("exit", flushAccessLog);
 
 /**
- * Default sink: one JSON line per request on stdout (the process's access log stream). Lines of
- * one event-loop turn go out in one write (`setImmediate`): stdout to a pipe or file is a
- * synchronous syscall in Node, one per request at 1000 rps otherwise.
+ * Default sink: one JSON line per request on stdout (the process's access log stream). Lines are
+ * written in batches: every {@link ACCESS_LOG_FLUSH_MS} ms, at 32 KiB, and at exit. Why: stdout to
+ * a pipe or file is a synchronous syscall in Node, and at 1000 rps one write per request (or per
+ * event-loop turn, which at that rate is the same) cost more CPU than routing the request did.
+ * The cost of batching: lines of the last 100 ms are lost if the process is killed with SIGKILL.
  */
 export const stdoutAccessLog: AccessLogSink = (r) => {
-  pending += `${JSON.stringify(r)}\n`;
-  if (pending.length > 64 * 1024) flush();
-  else if (!scheduled) {
-    scheduled = true;
-    setImmediate(flush);
+  pending += formatAccessLogLine(r);
+  if (pending.length > FLUSH_BYTES) flushAccessLog();
+  else if (!timer) {
+    timer = setTimeout(flushAccessLog, ACCESS_LOG_FLUSH_MS);
+    timer.unref();
   }
 };
