@@ -10,6 +10,9 @@
  *   npm run bench -- waypoint [--reps 3] [--seconds 5] [--rps 1000] [--conns 16] [--size 1024]
  *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE]
  *
+ * Environment for profiling: `WP_ARGS="--trace-deopt …"` adds flags to the waypoint's `node`;
+ * `WP_STDOUT=1` shows its stdout (the access log and V8's traces) instead of discarding it.
+ *
  * `--b-env NAME=VALUE` (A/B for performance work): a second waypoint process, B, runs with that
  * environment variable; every rep measures direct, A and B back to back (alternating which goes
  * first), and B's figures print with a `b_` prefix next to A's. On this shared machine the noise
@@ -109,11 +112,17 @@ async function startMesh(appPort: number, env: Record<string, string> = {}): Pro
   const inboundListener = net.createServer((s) => inbound.handleConnection(s));
   const backendPort = await listen(inboundListener);
   // The waypoint, alone in its process.
-  const execArgv = [...(o.dist ? [] : ["--conditions=source"]), "--import", "tsx", "--expose-gc"];
+  const execArgv = [
+    ...(o.dist ? [] : ["--conditions=source"]),
+    "--import",
+    "tsx",
+    "--expose-gc",
+    ...(process.env.WP_ARGS?.split(" ") ?? []),
+  ];
   if (o.profile) execArgv.push("--cpu-prof", `--cpu-prof-dir=${o.profile}`);
   const child = fork(new URL("./waypoint-dataplane-proxy.ts", import.meta.url), [], {
     execArgv,
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    stdio: ["ignore", process.env.WP_STDOUT ? "inherit" : "ignore", "inherit", "ipc"],
     env: { ...process.env, AMBIT_LOG: "warn", ...env },
   });
   const waiters: ((u: Usage) => void)[] = [];

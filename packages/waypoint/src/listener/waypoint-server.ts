@@ -46,6 +46,8 @@ export interface WaypointServerOptions {
    * after that the tunnel is treated as opaque TCP. Ports declared http/http2/grpc wait 30 s.
    */
   readonly sniffTimeoutMs?: number;
+  /** How long an idle keep-alive tunnel to an endpoint is kept (default 4 s). */
+  readonly upstreamIdleMs?: number;
 }
 
 /** `host:port` / `[v6]:port` of a CONNECT authority. */
@@ -76,6 +78,7 @@ export class WaypointServer {
       pool: opts.pool,
       secureContext: opts.secureContext,
       identity: opts.identity,
+      ...(opts.upstreamIdleMs ? { idleMs: opts.upstreamIdleMs } : {}),
     });
     this.pipeline = createPipeline({
       forwarder: {
@@ -280,6 +283,11 @@ export class WaypointServer {
     } catch (e) {
       log.warn("waypoint: telemetry failed", { error: e });
     }
+  }
+
+  /** Live keep-alive tunnels to endpoints, idle or busy (tests). */
+  get upstreamTunnels(): number {
+    return this.http1.size;
   }
 
   /** Live HTTP/2 inner sessions (tests check they drain to zero). */

@@ -127,7 +127,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { maxHeaderSize?: number; rand?: () => number; idleTimeoutMs?: number } = {},
+  opts: { maxHeaderSize?: number; rand?: () => number; idleTimeoutMs?: number; upstreamIdleMs?: number } = {},
 ): Promise<Harness> {
   const pki = await createTestPki();
   const pems = async (id: typeof WAYPOINT_ID): Promise<ClientPems> => {
@@ -181,6 +181,7 @@ export async function startHarness(
     sniffTimeoutMs: 1000,
     ...(opts.maxHeaderSize ? { maxHeaderSize: opts.maxHeaderSize } : {}),
     ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}),
     ...(opts.rand ? { rand: opts.rand } : {}),
   });
   const wpListener = net.createServer((s) => waypoint.handleConnection(s));

@@ -72,3 +72,45 @@ describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
     }
   });
 });
+
+describe("idle keep-alive tunnels to endpoints expire (Http1Upstream sweep)", () => {
+  let h: Harness;
+  let app: http.Server;
+  const IDLE = 300;
+  before(async () => {
+    h = await startHarness({ upstreamIdleMs: IDLE });
+    app = http.createServer((req, res) => {
+      req.resume();
+      res.end(`ok ${req.url}`);
+    });
+    h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
+    h.setConfig(httpServices([{ name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" }]));
+  });
+  after(async () => {
+    await h.close();
+    app.closeAllConnections();
+    await new Promise((r) => app.close(r));
+  });
+
+  it("a tunnel in steady use is kept; idle ones are closed between idleMs and 1.125 × idleMs + a tick", async () => {
+    const streams0 = h.backendHbone.stats.streams;
+    // Requests every 100 ms for ~4 idle periods: the tunnel never sits idle for IDLE ms.
+    for (let i = 0; i < 12; i++) {
+      assert.equal((await http1Via(h, "10.96.0.20:9080", { path: `/s${i}` })).status, 200);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(h.backendHbone.stats.streams - streams0, 1, "one tunnel for all 12 requests");
+    await Promise.all([0, 1, 2].map((i) => http1Via(h, "10.96.0.20:9080", { path: `/p${i}` })));
+    assert.ok(h.waypoint.upstreamTunnels >= 1);
+    const idleAt = Date.now();
+    while (h.waypoint.upstreamTunnels > 0 && Date.now() - idleAt < 5 * IDLE)
+      await new Promise((r) => setTimeout(r, 10));
+    const gone = Date.now() - idleAt;
+    assert.equal(h.waypoint.upstreamTunnels, 0, "every idle tunnel closed");
+    assert.ok(gone >= IDLE - 20, `closed after ${gone} ms, before the idle time`);
+    assert.ok(gone <= IDLE * 1.125 + 150, `closed after ${gone} ms`);
+    // And the pool still works afterwards (the sweeper restarts).
+    assert.equal((await http1Via(h, "10.96.0.20:9080", { path: "/again" })).status, 200);
+    assert.equal(h.waypoint.upstreamTunnels, 1);
+  });
+});

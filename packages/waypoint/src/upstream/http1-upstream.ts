@@ -73,7 +73,8 @@ class UpstreamTunnel {
   private sent = 0;
   dead = false;
   reused = false;
-  idleTimer: NodeJS.Timeout | undefined;
+  /** When the tunnel last went idle (`performance.now()`), for the pool's sweep. */
+  idleSince = 0;
 
   constructor(
     readonly stream: http2.ClientHttp2Stream,
@@ -220,7 +221,6 @@ class UpstreamTunnel {
     if (this.dead) return;
     this.dead = true;
     this.parser.close();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
     const w = this.waiter;
     this.waiter = undefined;
     if (w) w.reject(Object.assign(err, { seen: this.seen, sent: this.sent, reused: this.reused }));
@@ -244,6 +244,7 @@ class UpstreamTunnel {
 export class Http1Upstream {
   private readonly idle = new Map<string, UpstreamTunnel[]>();
   private readonly all = new Set<UpstreamTunnel>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: Http1UpstreamOptions) {}
 
@@ -293,7 +294,6 @@ export class Http1Upstream {
     const list = this.idle.get(key);
     while (list && list.length > 0) {
       const t = list.pop() as UpstreamTunnel;
-      if (t.idleTimer) clearTimeout(t.idleTimer);
       if (!t.dead && !t.stream.destroyed) {
         t.reused = true;
         return t;
@@ -339,9 +339,36 @@ export class Http1Upstream {
       t.die(new Error("too many idle tunnels"));
       return;
     }
+    t.idleSince = performance.now();
     list.push(t);
-    t.idleTimer = setTimeout(() => t.die(new Error("idle")), this.opts.idleMs ?? 4_000);
-    t.idleTimer.unref();
+    this.sweeper ??= this.startSweeper();
+  }
+
+  /**
+   * One timer per pool instead of one per idle period: at 1000 rps a `setTimeout` +
+   * `clearTimeout` per request was measurable. Runs every idleMs/8 while tunnels are idle, so a
+   * tunnel is dropped between idleMs and 1.125 × idleMs after its last use.
+   */
+  private startSweeper(): NodeJS.Timeout {
+    const idleMs = this.opts.idleMs ?? 4_000;
+    const timer = setInterval(
+      () => {
+        const cutoff = performance.now() - idleMs;
+        for (const [key, list] of [...this.idle]) {
+          // LIFO: the oldest idle tunnels are at the front.
+          while (list.length > 0 && (list[0] as UpstreamTunnel).idleSince <= cutoff)
+            (list.shift() as UpstreamTunnel).die(new Error("idle"));
+          if (list.length === 0) this.idle.delete(key);
+        }
+        if (this.idle.size === 0) {
+          clearInterval(timer);
+          this.sweeper = undefined;
+        }
+      },
+      Math.max(10, idleMs / 8),
+    );
+    timer.unref();
+    return timer;
   }
 
   private forget(t: UpstreamTunnel): void {
@@ -359,6 +386,8 @@ export class Http1Upstream {
   }
 
   destroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const t of [...this.all]) t.die(new Error("waypoint closing"));
   }
 }
