@@ -23,7 +23,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--paths a,b] [--reps N]
   --reps N      repetitions per measurement (medians are reported; default 3 quick / 5 full)
   --out DIR     where JSON and SVG go (default bench/results)
   --no-install  do not call scripts/setup-system.sh --bench; paths whose tools are missing are skipped
-   or: npm run bench -- ca|xds|dataplane|waypoint [flags]   component benchmarks (CA issuance, xDS fan-out, ztunnel and waypoint data paths)`;
+   or: npm run bench -- ca|xds|dataplane|waypoint|relay-floor [flags]   component benchmarks (CA issuance, xDS fan-out, ztunnel and waypoint data paths, the Node relay floor)`;
 
 /** Parses argv (without node and script). Unknown flags are errors, not silently ignored. */
 export function parseBenchOptions(argv: readonly string[], defaultOutDir: string): BenchOptions {

@@ -18,7 +18,7 @@ import { renderLatencySvg } from "./report/svg-chart.js";
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Component benchmarks that need no cluster: `npm run bench -- ca|xds|dataplane [their flags]`
+ * Component benchmarks that need no cluster: `npm run bench -- ca|xds|dataplane|waypoint|relay-floor [their flags]`
  * (CA issuance rate and time to 100 certificates; xDS full push / one-change fan-out / RSS at
  * 10k workloads; the ztunnel data path on loopback; the waypoint data path on loopback). Each is its own script so it can be run alone.
  */
@@ -27,6 +27,7 @@ const SUITES: Record<string, string> = {
   xds: "xds.bench.ts",
   dataplane: "ztunnel-dataplane.bench.ts",
   waypoint: "waypoint-dataplane.bench.ts",
+  "relay-floor": "relay-floor.bench.ts",
 };
 
 function runSuite(script: string, args: string[]): number {
