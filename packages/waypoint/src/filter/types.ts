@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { ClientAddr, Identity } from "@ambit/api";
 import type { Listener, Route, RouteMatch, WaypointState } from "../config/types.js";
 import type { Random } from "../route/pick.js";
+import type { Cancellation } from "./cancel.js";
 
 /** HTTP version spoken inside the tunnel; the waypoint speaks the same one upstream (gRPC needs h2). */
 export type HttpProtocol = "http1" | "http2";
@@ -56,7 +57,7 @@ export interface RequestContext {
   /** Service port the tunnel was addressed to. */
   readonly servicePort: number;
   /** Aborted when the client goes away or the request timeout fires. */
-  readonly signal: AbortSignal;
+  readonly signal: Cancellation;
   readonly rand: Random;
   readonly notes: RequestNotes;
   /** Who sent the tunnel: its verified identity and TCP peer address. */

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleepUnless } from "./cancel.js";
 import {
   type Handler,
   type L7Request,
@@ -27,7 +27,7 @@ async function faulted(
   if (f.delayMs > 0 && ctx.rand() * 100 < f.delayPercent) {
     ctx.notes.flags.push("DI");
     try {
-      await sleep(f.delayMs, undefined, { signal: ctx.signal });
+      await sleepUnless(f.delayMs, ctx.signal);
     } catch {
       // Aborted: the timeout layer or the client decides what happens next.
     }

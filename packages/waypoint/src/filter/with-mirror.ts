@@ -1,3 +1,4 @@
+import { NEVER_CANCELLED } from "./cancel.js";
 import type { Handler, Layer } from "./types.js";
 
 /**
@@ -13,7 +14,7 @@ export function withMirror(sendMirror: (hostname: string, port: number) => Handl
         if (ctx.rand() * 100 >= m.percent) continue;
         // Envoy marks shadowed requests by suffixing the host with "-shadow".
         const copy = { ...req, authority: `${req.authority.replace(/(:\d+)?$/, "-shadow$1")}` };
-        const detached = { ...ctx, signal: new AbortController().signal, notes: { ...ctx.notes, flags: [] } };
+        const detached = { ...ctx, signal: NEVER_CANCELLED, notes: { ...ctx.notes, flags: [] } };
         sendMirror(m.hostname, m.port)(copy, detached).then(
           (res) => {
             if (res.body && !Buffer.isBuffer(res.body)) res.body.resume();

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { WaypointError } from "../waypoint-error.js";
+import { sleepUnless } from "./cancel.js";
 import type { Handler, L7Request, L7Response, Layer, RequestContext } from "./types.js";
 
 /**
@@ -58,7 +58,7 @@ async function retried(next: Handler, req: L7Request, ctx: RequestContext): Prom
     }
     const backoff = Math.min((retry?.backoffMs ?? 25) * 2 ** attempt, (retry?.backoffMs ?? 25) * 10);
     try {
-      await sleep(backoff, undefined, { signal: ctx.signal });
+      await sleepUnless(backoff, ctx.signal);
     } catch {
       throw WaypointError.from(ctx.signal.reason);
     }

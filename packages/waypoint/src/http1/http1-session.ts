@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex, Readable } from "node:stream";
+import { Cancel, type Cancellation } from "../filter/cancel.js";
 import type { L7Request, L7Response } from "../filter/types.js";
 import { forwardable, splitTarget } from "../listener/http-adapters.js";
 import { resetLater } from "../listener/reset-later.js";
@@ -30,7 +31,7 @@ const NONE: ReadonlySet<string> = new Set();
 export interface Http1Exchange {
   readonly req: L7Request;
   /** Aborted when the client goes away before the response is written. */
-  readonly signal: AbortSignal;
+  readonly signal: Cancellation;
   /** Request body bytes received so far. */
   requestBytes(): number;
   /** Write the response (exactly once); resolves with the body bytes written. */
@@ -55,7 +56,7 @@ interface Pending {
   readonly req: Omit<L7Request, "body">;
   readonly body: IncomingBody | undefined;
   readonly expectContinue: boolean;
-  ac?: AbortController;
+  cancel?: Cancel;
 }
 
 /**
@@ -205,12 +206,12 @@ class Http1Session {
     }
     this.active = p;
     if (p.expectContinue && p.body && !p.body.done) this.write(CONTINUE);
-    const ac = new AbortController();
-    p.ac = ac;
+    const cancel = new Cancel();
+    p.cancel = cancel;
     let responded = false;
     this.opts.onRequest({
       req: { ...p.req, body: p.body ? p.body.take() : EMPTY },
-      signal: ac.signal,
+      signal: cancel,
       requestBytes: () => p.body?.bytes ?? 0,
       respond: (res) => {
         if (responded) return Promise.resolve(0);
@@ -358,7 +359,7 @@ class Http1Session {
     clearTimeout(this.timer);
     this.parser.close();
     const err = new Error("client went away");
-    this.active?.ac?.abort(err);
+    this.active?.cancel?.abort(err);
     this.active?.body?.fail(err);
     for (const p of this.queue) p.body?.fail(err);
     this.queue.length = 0;

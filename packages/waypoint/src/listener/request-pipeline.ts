@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { ClientAddr, Identity } from "@ambit/api";
 import { principalOf } from "@ambit/api";
 import type { Listener, Route, WaypointState } from "../config/types.js";
+import type { Cancellation } from "../filter/cancel.js";
 import {
   type Handler,
   type L7Request,
@@ -105,7 +106,7 @@ export function createPipeline(opts: PipelineOptions) {
     ),
   );
   const limit = opts.bodyLimit ?? 1 << 20;
-  return async (req: L7Request, t: TunnelInfo, signal: AbortSignal): Promise<PipelineResult> => {
+  return async (req: L7Request, t: TunnelInfo, signal: Cancellation): Promise<PipelineResult> => {
     const notes: RequestNotes = {
       upstream: undefined,
       upstreamService: undefined,

@@ -6,6 +6,7 @@ import type { Identity } from "@ambit/api";
 import { canonicalIp, Ports } from "@ambit/api";
 import { createLogger, type HbonePool, type HboneRequest, HboneServer } from "@ambit/core";
 import type { WaypointState } from "../config/types.js";
+import { Cancel } from "../filter/cancel.js";
 import { type L7Request, localResponse } from "../filter/types.js";
 import { type Http1Exchange, serveHttp1 } from "../http1/http1-session.js";
 import type { CompiledJwtRule } from "../route/jwt.js";
@@ -219,9 +220,9 @@ export class WaypointServer {
       s.respond({ ":status": 400 }, { endStream: true });
       return;
     }
-    const ac = new AbortController();
-    s.once("close", () => ac.abort(new Error("client stream closed")));
-    const result = await this.pipeline(l7, info, ac.signal);
+    const cancel = new Cancel();
+    s.once("close", () => cancel.abort(new Error("client stream closed")));
+    const result = await this.pipeline(l7, info, cancel);
     const bytes = await writeHttp2(s, result.response);
     this.report(l7, info, result, start, startWall, counted.bytes(), bytes);
   }

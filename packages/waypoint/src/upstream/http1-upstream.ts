@@ -1,5 +1,6 @@
 import type http2 from "node:http2";
 import type { Readable } from "node:stream";
+import type { Cancellation } from "../filter/cancel.js";
 import type { L7Request, L7Response } from "../filter/types.js";
 import {
   chunkFrame,
@@ -248,7 +249,7 @@ export class Http1Upstream {
 
   constructor(private readonly opts: Http1UpstreamOptions) {}
 
-  async exchange(target: TunnelTarget, req: L7Request, signal: AbortSignal): Promise<L7Response> {
+  async exchange(target: TunnelTarget, req: L7Request, signal: Cancellation): Promise<L7Response> {
     const key = `${target.address}|${target.targetPort}|${target.identity}|${target.hbonePort}`;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw WaypointError.from(signal.reason);
@@ -267,7 +268,7 @@ export class Http1Upstream {
     }
   }
 
-  private run(t: UpstreamTunnel, req: L7Request, signal: AbortSignal): Promise<L7Response> {
+  private run(t: UpstreamTunnel, req: L7Request, signal: Cancellation): Promise<L7Response> {
     return new Promise((resolve, reject) => {
       const onAbort = () => t.die(new Error("request aborted"));
       signal.addEventListener("abort", onAbort, { once: true });
@@ -302,7 +303,7 @@ export class Http1Upstream {
     return undefined;
   }
 
-  private async open(key: string, target: TunnelTarget, signal: AbortSignal): Promise<UpstreamTunnel> {
+  private async open(key: string, target: TunnelTarget, signal: Cancellation): Promise<UpstreamTunnel> {
     let stream: http2.ClientHttp2Stream;
     try {
       stream = await connectEndpoint(this.opts, target);

@@ -1,5 +1,6 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
+import type { Cancellation } from "../filter/cancel.js";
 import type { L7Request, L7Response } from "../filter/types.js";
 import { resetLater } from "../listener/reset-later.js";
 import { WaypointError } from "../waypoint-error.js";
@@ -16,7 +17,7 @@ function sendBody(body: L7Request["body"], into: NodeJS.WritableStream & { end(b
  * One HTTP/2 exchange (h2c prior knowledge, which gRPC uses) over a CONNECT stream; trailers are
  * kept for the downstream side. The inner session lives exactly as long as the exchange.
  */
-export function http2Exchange(tunnel: Duplex, req: L7Request, signal: AbortSignal): Promise<L7Response> {
+export function http2Exchange(tunnel: Duplex, req: L7Request, signal: Cancellation): Promise<L7Response> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://${req.authority}`, { createConnection: () => tunnel });
     session.on("error", noop);
