@@ -51,6 +51,17 @@ export interface PipelineResult {
   readonly requestPrincipal: string | undefined;
 }
 
+/** `td/ns/<ns>/sa/<sa>` of a tunnel's peer, built once per identity object (one per tunnel). */
+const principals = new WeakMap<Identity, string>();
+function peerPrincipal(id: Identity): string {
+  let p = principals.get(id);
+  if (p === undefined) {
+    p = principalOf(id);
+    principals.set(id, p);
+  }
+  return p;
+}
+
 function lazyQuery(search: string): Pick<URLSearchParams, "get"> {
   let q: URLSearchParams | undefined;
   return {
@@ -132,7 +143,7 @@ export function createPipeline(opts: PipelineOptions) {
     const host = (
       colon > 0 && !req.authority.endsWith("]") ? req.authority.slice(0, colon) : req.authority
     ).toLowerCase();
-    const principal = principalOf(t.peerIdentity);
+    const principal = peerPrincipal(t.peerIdentity);
     const authz = authorizeRequest(t.state.policies, {
       service,
       host,

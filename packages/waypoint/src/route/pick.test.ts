@@ -66,4 +66,15 @@ test("endpoint pick: only endpoints serving the port; retries avoid tried addres
     pickEndpoint(b, 91, () => 0),
     undefined,
   );
+  // Choices are built once per (backend, port): the same object comes back (callers cache per
+  // choice); a new config's backend is new objects and gets its own list.
+  assert.equal(
+    pickEndpoint(b, 80, () => 0),
+    pickEndpoint(b, 80, () => 0),
+  );
+  const b2: Backend = { ...b, endpoints: [ep("10.0.0.9", [[80, 8089]])] };
+  assert.deepEqual(
+    [pickEndpoint(b2, 80, () => 0)?.endpoint.address, pickEndpoint(b, 80, () => 0)?.endpoint.address],
+    ["10.0.0.9", "10.0.0.1"],
+  );
 });

@@ -42,15 +42,40 @@ export function pickEndpoint(
   backend: Backend,
   servicePort: number,
   rand: Random,
-  exclude: ReadonlySet<string> = new Set(),
+  exclude?: ReadonlySet<string>,
 ): EndpointChoice | undefined {
-  const all: EndpointChoice[] = [];
-  for (const e of backend.endpoints) {
-    const p = e.ports.get(servicePort);
-    if (p !== undefined) all.push({ endpoint: e, targetPort: p });
+  const all = choicesFor(backend, servicePort);
+  let pool = all;
+  if (exclude && exclude.size > 0) {
+    const fresh = all.filter((c) => !exclude.has(c.endpoint.address));
+    if (fresh.length > 0) pool = fresh;
   }
-  const fresh = all.filter((c) => !exclude.has(c.endpoint.address));
-  const pool = fresh.length > 0 ? fresh : all;
   if (pool.length === 0) return undefined;
   return pool[Math.min(pool.length - 1, Math.floor(rand() * pool.length))];
+}
+
+/**
+ * The endpoints of `backend` serving `servicePort`, built once per (backend, port): a config's
+ * `Backend` objects never change (a new config is new objects), and at 1000 rps rebuilding the
+ * list per request was a measurable share of the waypoint's allocation. The returned choices are
+ * stable objects, so callers may cache per choice too.
+ */
+const choiceCache = new WeakMap<Backend, Map<number, readonly EndpointChoice[]>>();
+function choicesFor(backend: Backend, servicePort: number): readonly EndpointChoice[] {
+  let byPort = choiceCache.get(backend);
+  if (!byPort) {
+    byPort = new Map();
+    choiceCache.set(backend, byPort);
+  }
+  let all = byPort.get(servicePort);
+  if (!all) {
+    const built: EndpointChoice[] = [];
+    for (const e of backend.endpoints) {
+      const p = e.ports.get(servicePort);
+      if (p !== undefined) built.push({ endpoint: e, targetPort: p });
+    }
+    all = built;
+    byPort.set(servicePort, all);
+  }
+  return all;
 }

@@ -56,6 +56,8 @@ export function requestLabels(f: FinishedRequest): RequestLabels {
 }
 
 const stateIds = new WeakMap<object, number>();
+/** The tunnel's part of the key (config generation, service, peer), built once per tunnel. */
+const tunnelKeys = new WeakMap<object, string>();
 let nextStateId = 1;
 
 /**
@@ -66,20 +68,22 @@ let nextStateId = 1;
 export function labelKey(f: FinishedRequest): string {
   const t = f.tunnel;
   const n = f.result?.notes;
-  let sid = 0;
-  if (t) {
-    sid = stateIds.get(t.state) ?? 0;
+  let prefix = t ? tunnelKeys.get(t) : "-|-|-";
+  if (prefix === undefined && t) {
+    let sid = stateIds.get(t.state) ?? 0;
     if (sid === 0) {
       sid = nextStateId++;
       stateIds.set(t.state, sid);
     }
+    const id = t.peerIdentity;
+    prefix = `${sid}|${t.listener.hostname}|${id.trustDomain}/${id.namespace}/${id.serviceAccount}`;
+    tunnelKeys.set(t, prefix);
   }
-  const id = t?.peerIdentity;
   const grpc = String(f.req.headers["content-type"] ?? "").startsWith("application/grpc");
   const grpcStatus = grpc
     ? (f.result?.response.trailers?.()?.["grpc-status"] ?? f.result?.response.headers["grpc-status"])
     : undefined;
-  return `${sid}|${t?.listener.hostname}|${id?.trustDomain}/${id?.namespace}/${id?.serviceAccount}|${n?.upstreamService}|${n?.upstream}|${f.status}|${n?.flags.join(",")}|${grpc}|${grpcStatus}`;
+  return `${prefix}|${n?.upstreamService}|${n?.upstream}|${f.status}|${n?.flags.join(",")}|${grpc}|${grpcStatus}`;
 }
 
 /** Record metrics and write the access-log line for one request. */

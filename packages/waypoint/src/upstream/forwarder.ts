@@ -43,9 +43,11 @@ export function createForwarder(
     const ep = pickEndpoint(backend, port, ctx.rand);
     if (!ep)
       throw new WaypointError("no_healthy_upstream", `no healthy endpoint for ${chosen.hostname}:${port}`);
-    const authority = endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort });
+    const authority = authorityOf(ep);
     if (!target) ctx.notes.upstream = authority;
-    const out = { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) };
+    const out = chosen.requestHeaders
+      ? { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) }
+      : req;
     const res =
       req.protocol === "http2"
         ? await http2Exchange(await openTunnel(opts, ep, authority, ctx, chosen.hostname), out, ctx.signal)
@@ -65,6 +67,17 @@ export function createForwarder(
       ? { ...res, headers: applyHeaderModifier(res.headers, chosen.responseHeaders) }
       : res;
   };
+}
+
+/** `ip:port` of a chosen endpoint, formatted once per choice (choices are cached per config). */
+const authorities = new WeakMap<EndpointChoice, string>();
+function authorityOf(ep: EndpointChoice): string {
+  let a = authorities.get(ep);
+  if (a === undefined) {
+    a = endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort });
+    authorities.set(ep, a);
+  }
+  return a;
 }
 
 /** A dedicated CONNECT stream (HTTP/2 inside: one h2c session per exchange). */
