@@ -1,5 +1,5 @@
 import { WaypointError } from "../waypoint-error.js";
-import { sleepUnless } from "./cancel.js";
+import { Cancel, sleepUnless } from "./cancel.js";
 import type { Handler, L7Request, L7Response, Layer, RequestContext } from "./types.js";
 
 /**
@@ -11,7 +11,7 @@ import type { Handler, L7Request, L7Response, Layer, RequestContext } from "./ty
  */
 export const withRetry: Layer = (next) => (req, ctx) => {
   if (!ctx.route.retry && !(ctx.route.backendTimeoutMs > 0)) {
-    // Neither retry nor per-try timeout: one attempt, no AbortController/timer per request.
+    // Neither retry nor per-try timeout: one attempt, no Cancel/timer per request.
     ctx.notes.attempts = 1;
     return next(req, ctx);
   }
@@ -24,7 +24,7 @@ async function retried(next: Handler, req: L7Request, ctx: RequestContext): Prom
   const retries = retry && Buffer.isBuffer(req.body) ? retry.attempts : 0;
   for (let attempt = 0; ; attempt++) {
     ctx.notes.attempts = attempt + 1;
-    const ac = new AbortController();
+    const ac = new Cancel();
     const onAbort = () => ac.abort(ctx.signal.reason);
     ctx.signal.addEventListener("abort", onAbort, { once: true });
     const timer =
@@ -37,17 +37,14 @@ async function retried(next: Handler, req: L7Request, ctx: RequestContext): Prom
         : undefined;
     const last = attempt >= retries;
     try {
-      const res = await next(req, { ...ctx, signal: ac.signal });
+      const res = await next(req, { ...ctx, signal: ac });
       if (last || !retry?.codes.has(res.status)) {
         if (last && attempt > 0 && retry?.codes.has(res.status)) ctx.notes.flags.push("URX");
         return res;
       }
       res.discard?.();
     } catch (e) {
-      const err =
-        ac.signal.aborted && !ctx.signal.aborted
-          ? WaypointError.from(ac.signal.reason)
-          : WaypointError.from(e);
+      const err = ac.aborted && !ctx.signal.aborted ? WaypointError.from(ac.reason) : WaypointError.from(e);
       if (last || ctx.signal.aborted || !err.retriable) {
         if (last && attempt > 0) ctx.notes.flags.push("URX");
         throw err;

@@ -1,3 +1,4 @@
+import { Cancel } from "./cancel.js";
 import { type Layer, localResponse } from "./types.js";
 
 /**
@@ -8,7 +9,7 @@ import { type Layer, localResponse } from "./types.js";
 export const withTimeout: Layer = (next) => (req, ctx) => {
   const ms = ctx.route.requestTimeoutMs;
   if (ms <= 0) return next(req, ctx);
-  const ac = new AbortController();
+  const ac = new Cancel();
   const onAbort = () => ac.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   return new Promise((resolve, reject) => {
@@ -18,11 +19,11 @@ export const withTimeout: Layer = (next) => (req, ctx) => {
       ctx.notes.reason = `request timeout after ${ms} ms`;
       resolve(localResponse(504, "upstream request timeout"));
     }, ms);
-    next(req, { ...ctx, signal: ac.signal }).then(
+    next(req, { ...ctx, signal: ac }).then(
       (res) => {
         clearTimeout(timer);
         ctx.signal.removeEventListener("abort", onAbort);
-        if (ac.signal.aborted) res.discard?.();
+        if (ac.aborted) res.discard?.();
         else resolve(res);
       },
       (e: unknown) => {
