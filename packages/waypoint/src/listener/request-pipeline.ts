@@ -195,7 +195,7 @@ export function createPipeline(opts: PipelineOptions) {
       let body = req.body;
       if ((sel.route.retry || sel.route.mirrors.length > 0) && !Buffer.isBuffer(body))
         body = await readAll(body, limit);
-      const response = await chain({ ...req, body }, ctx);
+      const response = await chain(body === req.body ? req : { ...req, body }, ctx);
       return { response, route: sel.route, notes, requestPrincipal };
     } catch (e) {
       const err = WaypointError.from(e);

@@ -116,20 +116,48 @@ export function ruleMatches(rule: L7Rule, r: AuthzInput, action: L7Policy["actio
   return rule.when.every((c) => conditionMatches(c, r, action));
 }
 
+const NO_ALLOW_POLICY: AuthzDecision = Object.freeze({ allowed: true, policy: undefined });
+
+interface ServicePolicies {
+  /** Policies that apply to the service, in config order (DENY ones are checked first). */
+  readonly applicable: readonly L7Policy[];
+  readonly allows: readonly L7Policy[];
+}
+
+/**
+ * The policies of one service, split once per (policy list, service): a config's policy list is
+ * never changed in place (a new config is a new list), and filtering it twice per request was
+ * a measurable share of the waypoint's allocation at 1000 rps.
+ */
+const byService = new WeakMap<readonly L7Policy[], Map<string, ServicePolicies>>();
+function policiesFor(policies: readonly L7Policy[], service: string): ServicePolicies {
+  let m = byService.get(policies);
+  if (!m) {
+    m = new Map();
+    byService.set(policies, m);
+  }
+  let sp = m.get(service);
+  if (!sp) {
+    const applicable = policies.filter((p) => p.services.length === 0 || p.services.includes(service));
+    sp = { applicable, allows: applicable.filter((p) => p.action === "ALLOW") };
+    m.set(service, sp);
+  }
+  return sp;
+}
+
 /**
  * Istio's L7 evaluation order: any matching DENY rule denies; otherwise, if ALLOW policies apply
  * to this service, one ALLOW rule must match; with none, the request is allowed. Policies whose
  * `services` do not include the request's service are ignored. The reason names the policy.
  */
 export function authorizeRequest(policies: readonly L7Policy[], r: AuthzInput): AuthzDecision {
-  const applicable = policies.filter((p) => p.services.length === 0 || p.services.includes(r.service));
+  const { applicable, allows } = policiesFor(policies, r.service);
   for (const p of applicable) {
     if (p.action === "DENY" && p.rules.some((rule) => ruleMatches(rule, r, "DENY"))) {
       return { allowed: false, policy: p.name, reason: `denied by policy ${p.name}` };
     }
   }
-  const allows = applicable.filter((p) => p.action === "ALLOW");
-  if (allows.length === 0) return { allowed: true, policy: undefined };
+  if (allows.length === 0) return NO_ALLOW_POLICY;
   for (const p of allows) {
     if (p.rules.some((rule) => ruleMatches(rule, r, "ALLOW"))) return { allowed: true, policy: p.name };
   }

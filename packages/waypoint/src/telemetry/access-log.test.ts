@@ -5,6 +5,7 @@ import {
   type AccessLogRecord,
   flushAccessLog,
   formatAccessLogLine,
+  isoTime,
   stdoutAccessLog,
 } from "./access-log.js";
 
@@ -95,4 +96,15 @@ it("stdout access log: an explicit flush (shutdown) writes what is pending at on
   const lines = writes.join("").trimEnd().split("\n");
   assert.equal(lines.length, 21);
   for (const l of lines) assert.ok(JSON.parse(l).path);
+});
+
+it("isoTime equals Date#toISOString, across second, minute, day and year boundaries", () => {
+  const base = Date.UTC(2026, 11, 31, 23, 59, 58);
+  const cases = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1999, 2000, 2001, 86_400_000 + 5];
+  for (const ms of [...cases.map((d) => base + d), 0, 1, 999, 1_700_000_000_123, 1_700_000_000_123.9]) {
+    assert.equal(isoTime(ms), new Date(ms).toISOString(), `at ${ms}`);
+  }
+  // Out of order (a request that started earlier finishing later) still formats correctly.
+  assert.equal(isoTime(base + 5), new Date(base + 5).toISOString());
+  assert.equal(isoTime(base - 1500), new Date(base - 1500).toISOString());
 });

@@ -29,6 +29,7 @@ export type AccessLogSink = (record: AccessLogRecord) => void;
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A JSON string literal; the common all-plain value skips JSON.stringify. */
 const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+const plain = (s: string): boolean => !NEEDS_ESCAPE.test(s);
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
 
 /**
@@ -37,7 +38,40 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
  * a large share of the waypoint's per-request CPU.
  */
 export function formatAccessLogLine(r: AccessLogRecord): string {
+  // Common case: no value needs escaping, so the quotes live in the literal parts (half the
+  // string pieces of quoting each value on its own).
+  if (
+    plain(r.start_time) &&
+    plain(r.protocol) &&
+    plain(r.method) &&
+    plain(r.path) &&
+    plain(r.authority) &&
+    plain(r.response_flags) &&
+    plain(r.route) &&
+    plain(r.upstream) &&
+    plain(r.upstream_service) &&
+    plain(r.reason) &&
+    plain(r.source_principal) &&
+    plain(r.destination_service)
+  )
+    return `{"start_time":"${r.start_time}","duration_ms":${num(r.duration_ms)},"protocol":"${r.protocol}","method":"${r.method}","path":"${r.path}","authority":"${r.authority}","response_code":${num(r.response_code)},"response_flags":"${r.response_flags}","route":"${r.route}","upstream":"${r.upstream}","upstream_service":"${r.upstream_service}","reason":"${r.reason}","attempts":${num(r.attempts)},"bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)},"source_principal":"${r.source_principal}","destination_service":"${r.destination_service}"}\n`;
   return `{"start_time":${str(r.start_time)},"duration_ms":${num(r.duration_ms)},"protocol":${str(r.protocol)},"method":${str(r.method)},"path":${str(r.path)},"authority":${str(r.authority)},"response_code":${num(r.response_code)},"response_flags":${str(r.response_flags)},"route":${str(r.route)},"upstream":${str(r.upstream)},"upstream_service":${str(r.upstream_service)},"reason":${str(r.reason)},"attempts":${num(r.attempts)},"bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)},"source_principal":${str(r.source_principal)},"destination_service":${str(r.destination_service)}}\n`;
+}
+
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+/**
+ * `new Date(ms).toISOString()` with the date part formatted once per second (a Date object and
+ * a full format per request were visible in the allocation profile at 1000 rps).
+ */
+export function isoTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const frac = Math.floor(ms - sec * 1000);
+  return `${isoPrefix}${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}Z`;
 }
 
 /** How long a line may wait for the batch write (Envoy's access-log flush interval is 1 s). */

@@ -1,7 +1,7 @@
 import { formatIdentity } from "@ambit/api";
 import type { L7Request } from "../filter/types.js";
 import type { PipelineResult, TunnelInfo } from "../listener/request-pipeline.js";
-import type { AccessLogSink } from "./access-log.js";
+import { type AccessLogSink, isoTime } from "./access-log.js";
 import type { RequestLabels, WaypointMetrics } from "./metrics.js";
 
 /** Everything known when a request finished. */
@@ -98,7 +98,7 @@ export function reportRequest(
     : requestLabels(f);
   const notes = f.result?.notes;
   sink?.({
-    start_time: new Date(f.startMs).toISOString(),
+    start_time: isoTime(f.startMs),
     duration_ms: Math.round(duration * 1000) / 1000,
     protocol: f.req.protocol === "http2" ? "HTTP/2" : "HTTP/1.1",
     method: f.req.method,
