@@ -34,7 +34,8 @@ export class Cancel implements Cancellation {
   /** Like `AbortSignal`: a listener added after the abort is never called. */
   addEventListener(_type: "abort", listener: () => void): void {
     if (this.aborted) return;
-    (this.listeners ??= []).push(listener);
+    if (this.listeners) this.listeners.push(listener);
+    else this.listeners = [listener];
   }
 
   removeEventListener(_type: "abort", listener: () => void): void {
