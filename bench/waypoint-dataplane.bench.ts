@@ -40,6 +40,7 @@ import {
 } from "@ambit/core";
 import { createTestPki } from "@ambit/testing";
 import { KeepAliveConn } from "./loadgen/http1-conn.js";
+import { median } from "./report/results.js";
 import {
   BENCH_ENDPOINT,
   BENCH_SERVICE_PORT,
@@ -236,10 +237,6 @@ async function run(port: number, rps: number, seconds: number, conns: number) {
 }
 
 const cpuSec = (a: Usage, b: Usage) => (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1e6;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
-};
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0];

@@ -26,6 +26,7 @@ import net from "node:net";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { median } from "./report/results.js";
 import { CLIENT_IP, type ProxyCommand, type ProxyReply, SERVER_IP } from "./ztunnel-dataplane-proxies.js";
 
 type Usage = Extract<ProxyReply, { t: "usage" }>;
@@ -258,10 +259,6 @@ function startProxies(): Promise<{
 }
 
 const cpuSec = (a: Usage, b: Usage) => (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1e6;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
-};
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0];

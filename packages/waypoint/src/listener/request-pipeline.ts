@@ -23,6 +23,7 @@ import type { Random } from "../route/pick.js";
 import { selectRoute } from "../route/route-match.js";
 import { createForwarder, type ForwarderOptions } from "../upstream/forwarder.js";
 import { WaypointError } from "../waypoint-error.js";
+import { weakMemo } from "../weak-memo.js";
 
 /** What is known about the tunnel a request arrived in. */
 export interface TunnelInfo {
@@ -52,15 +53,7 @@ export interface PipelineResult {
 }
 
 /** `td/ns/<ns>/sa/<sa>` of a tunnel's peer, built once per identity object (one per tunnel). */
-const principals = new WeakMap<Identity, string>();
-function peerPrincipal(id: Identity): string {
-  let p = principals.get(id);
-  if (p === undefined) {
-    p = principalOf(id);
-    principals.set(id, p);
-  }
-  return p;
-}
+const peerPrincipal = weakMemo((id: Identity) => principalOf(id));
 
 function lazyQuery(search: string): Pick<URLSearchParams, "get"> {
   let q: URLSearchParams | undefined;

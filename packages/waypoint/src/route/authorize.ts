@@ -1,4 +1,5 @@
 import type { L7Condition, L7Operation, L7Policy, L7Rule, L7Source } from "../config/types.js";
+import { weakMemo2 } from "../weak-memo.js";
 
 /** The request attributes L7 authorization reads (Istio's attribute names in comments). */
 export interface AuthzInput {
@@ -129,21 +130,10 @@ interface ServicePolicies {
  * never changed in place (a new config is a new list), and filtering it twice per request was
  * a measurable share of the waypoint's allocation at 1000 rps.
  */
-const byService = new WeakMap<readonly L7Policy[], Map<string, ServicePolicies>>();
-function policiesFor(policies: readonly L7Policy[], service: string): ServicePolicies {
-  let m = byService.get(policies);
-  if (!m) {
-    m = new Map();
-    byService.set(policies, m);
-  }
-  let sp = m.get(service);
-  if (!sp) {
-    const applicable = policies.filter((p) => p.services.length === 0 || p.services.includes(service));
-    sp = { applicable, allows: applicable.filter((p) => p.action === "ALLOW") };
-    m.set(service, sp);
-  }
-  return sp;
-}
+const policiesFor = weakMemo2((policies: readonly L7Policy[], service: string): ServicePolicies => {
+  const applicable = policies.filter((p) => p.services.length === 0 || p.services.includes(service));
+  return { applicable, allows: applicable.filter((p) => p.action === "ALLOW") };
+});
 
 /**
  * Istio's L7 evaluation order: any matching DENY rule denies; otherwise, if ALLOW policies apply

@@ -1,4 +1,5 @@
 import type { Backend, Endpoint, WeightedBackend } from "../config/types.js";
+import { weakMemo2 } from "../weak-memo.js";
 
 /** Source of randomness in [0, 1); injected so splits are table-testable. */
 export type Random = () => number;
@@ -60,22 +61,11 @@ export function pickEndpoint(
  * list per request was a measurable share of the waypoint's allocation. The returned choices are
  * stable objects, so callers may cache per choice too.
  */
-const choiceCache = new WeakMap<Backend, Map<number, readonly EndpointChoice[]>>();
-function choicesFor(backend: Backend, servicePort: number): readonly EndpointChoice[] {
-  let byPort = choiceCache.get(backend);
-  if (!byPort) {
-    byPort = new Map();
-    choiceCache.set(backend, byPort);
-  }
-  let all = byPort.get(servicePort);
-  if (!all) {
-    const built: EndpointChoice[] = [];
-    for (const e of backend.endpoints) {
-      const p = e.ports.get(servicePort);
-      if (p !== undefined) built.push({ endpoint: e, targetPort: p });
-    }
-    all = built;
-    byPort.set(servicePort, all);
+const choicesFor = weakMemo2((backend: Backend, servicePort: number): readonly EndpointChoice[] => {
+  const all: EndpointChoice[] = [];
+  for (const e of backend.endpoints) {
+    const p = e.ports.get(servicePort);
+    if (p !== undefined) all.push({ endpoint: e, targetPort: p });
   }
   return all;
-}
+});

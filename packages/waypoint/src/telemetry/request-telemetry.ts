@@ -1,6 +1,7 @@
 import { formatIdentity } from "@ambit/api";
 import type { L7Request } from "../filter/types.js";
 import type { PipelineResult, TunnelInfo } from "../listener/request-pipeline.js";
+import { weakMemo } from "../weak-memo.js";
 import { type AccessLogSink, isoTime } from "./access-log.js";
 import type { RequestLabels, WaypointMetrics } from "./metrics.js";
 
@@ -55,10 +56,14 @@ export function requestLabels(f: FinishedRequest): RequestLabels {
   };
 }
 
-const stateIds = new WeakMap<object, number>();
-/** The tunnel's part of the key (config generation, service, peer), built once per tunnel. */
-const tunnelKeys = new WeakMap<object, string>();
 let nextStateId = 1;
+/** A small number per config object (generation), so keys stay short. */
+const stateId = weakMemo((_state: object) => nextStateId++);
+/** The tunnel's part of the key (config generation, service, peer), built once per tunnel. */
+const tunnelKey = weakMemo((t: TunnelInfo) => {
+  const id = t.peerIdentity;
+  return `${stateId(t.state)}|${t.listener.hostname}|${id.trustDomain}/${id.namespace}/${id.serviceAccount}`;
+});
 
 /**
  * Everything {@link requestLabels} depends on, as a short string: requests of one label set (same
@@ -68,17 +73,7 @@ let nextStateId = 1;
 export function labelKey(f: FinishedRequest): string {
   const t = f.tunnel;
   const n = f.result?.notes;
-  let prefix = t ? tunnelKeys.get(t) : "-|-|-";
-  if (prefix === undefined && t) {
-    let sid = stateIds.get(t.state) ?? 0;
-    if (sid === 0) {
-      sid = nextStateId++;
-      stateIds.set(t.state, sid);
-    }
-    const id = t.peerIdentity;
-    prefix = `${sid}|${t.listener.hostname}|${id.trustDomain}/${id.namespace}/${id.serviceAccount}`;
-    tunnelKeys.set(t, prefix);
-  }
+  const prefix = t ? tunnelKey(t) : "-|-|-";
   const grpc = String(f.req.headers["content-type"] ?? "").startsWith("application/grpc");
   const grpcStatus = grpc
     ? (f.result?.response.trailers?.()?.["grpc-status"] ?? f.result?.response.headers["grpc-status"])

@@ -5,6 +5,7 @@ import type { Handler, RequestContext } from "../filter/types.js";
 import { resetLater } from "../listener/reset-later.js";
 import { type EndpointChoice, pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
+import { weakMemo } from "../weak-memo.js";
 import { connectEndpoint, type EndpointDialer, endpointAuthority } from "./endpoint-tunnel.js";
 import type { Http1Upstream } from "./http1-upstream.js";
 import { http2Exchange } from "./http2-upstream.js";
@@ -70,15 +71,9 @@ export function createForwarder(
 }
 
 /** `ip:port` of a chosen endpoint, formatted once per choice (choices are cached per config). */
-const authorities = new WeakMap<EndpointChoice, string>();
-function authorityOf(ep: EndpointChoice): string {
-  let a = authorities.get(ep);
-  if (a === undefined) {
-    a = endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort });
-    authorities.set(ep, a);
-  }
-  return a;
-}
+const authorityOf = weakMemo((ep: EndpointChoice) =>
+  endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort }),
+);
 
 /** A dedicated CONNECT stream (HTTP/2 inside: one h2c session per exchange). */
 async function openTunnel(

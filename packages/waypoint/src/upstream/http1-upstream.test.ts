@@ -5,28 +5,43 @@ import { after, before, describe, it } from "node:test";
 import { assertNoLeakedFds, openFds } from "@ambit/testing";
 import { type Harness, http1Via, httpServices, listen, startHarness } from "../testdata/harness.js";
 
+/**
+ * A harness with one HTTP/1.1 app behind `reviews` (10.96.0.20:9080 → 10.0.0.1:9080) answering
+ * `ok <path>`; `/close` answers with `Connection: close` (the app ends the tunnel's TCP side).
+ */
+async function reviewsHarness(opts: Parameters<typeof startHarness>[0] = {}) {
+  const h = await startHarness(opts);
+  const app = http.createServer((req, res) => {
+    req.resume();
+    if (req.url === "/close") res.setHeader("connection", "close");
+    res.end(`ok ${req.url}`);
+  });
+  h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
+  h.setConfig(httpServices([{ name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" }]));
+  return {
+    h,
+    app,
+    close: async () => {
+      await h.close();
+      app.closeAllConnections();
+      await new Promise((r) => app.close(r));
+    },
+  };
+}
+
 describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
   let h: Harness;
   let app: http.Server;
+  let close: () => Promise<void>;
   let fds: Map<number, string>;
   let appConns = 0;
   before(async () => {
     fds = openFds();
-    h = await startHarness();
-    // /close answers with `Connection: close` (the app ends the tunnel's TCP side).
-    app = http.createServer((req, res) => {
-      req.resume();
-      if (req.url === "/close") res.setHeader("connection", "close");
-      res.end(`ok ${req.url}`);
-    });
+    ({ h, app, close } = await reviewsHarness());
     app.on("connection", () => appConns++);
-    h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
-    h.setConfig(httpServices([{ name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" }]));
   });
   after(async () => {
-    await h.close();
-    app.closeAllConnections();
-    await new Promise((r) => app.close(r));
+    await close();
     await assertNoLeakedFds(fds, { timeoutMs: 3000 });
   });
 
@@ -75,22 +90,12 @@ describe("keep-alive HTTP/1.1 inside upstream tunnels (Http1Upstream)", () => {
 
 describe("idle keep-alive tunnels to endpoints expire (Http1Upstream sweep)", () => {
   let h: Harness;
-  let app: http.Server;
+  let close: () => Promise<void>;
   const IDLE = 300;
   before(async () => {
-    h = await startHarness({ upstreamIdleMs: IDLE });
-    app = http.createServer((req, res) => {
-      req.resume();
-      res.end(`ok ${req.url}`);
-    });
-    h.addEndpointApp("10.0.0.1", 9080, await listen(app as unknown as net.Server));
-    h.setConfig(httpServices([{ name: "reviews", vip: "10.96.0.20", endpoint: "10.0.0.1" }]));
+    ({ h, close } = await reviewsHarness({ upstreamIdleMs: IDLE }));
   });
-  after(async () => {
-    await h.close();
-    app.closeAllConnections();
-    await new Promise((r) => app.close(r));
-  });
+  after(() => close());
 
   it("a tunnel in steady use is kept; idle ones are closed between idleMs and 1.125 × idleMs + a tick", async () => {
     const streams0 = h.backendHbone.stats.streams;
