@@ -49,7 +49,9 @@ describe("ztunnel process (no pods)", () => {
 
   it("is unready with a reason until the control plane has written its root", async () => {
     // The xDS port is not known yet: the control plane starts later on a port we pick now.
-    const xdsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below Linux's ephemeral range (32768-60999): every port-0 listener and outgoing connection of
+    // the tests running in parallel lives there, and one took this port once (EADDRINUSE).
+    const xdsPort = 20_000 + Math.floor(Math.random() * 12_000);
     zt = startMain("packages/ztunnel/src/main.ts", [
       ...["--node", "node-a", "--state-dir", dir, "--xds-address", `127.0.0.1:${xdsPort}`, "--no-inpod"],
       ...["--admin-port", "0", "--metrics-port", "0", "--readiness-port", "0"],
