@@ -45,7 +45,7 @@ describe("ambit demo, end to end with the real mesh components", () => {
       assert.fail(`demo failed: ${(e as Error).message}\n${out}`);
     }
     assert.doesNotMatch(out, /SKIPPED|NOT PROVEN|NOT ENFORCED|✗/, out);
-    assert.match(out, /7\/7 pods running/);
+    assert.match(out, /7\/7 pods running, 7\/7 enrolled/);
     assert.match(out, /enrolled=yes/);
     assert.match(out, /client identity: spiffe:\/\/cluster\.local\/ns\/bookinfo\/sa\/sleep/);
     assert.match(out, /client identity: spiffe:\/\/cluster\.local\/ns\/bookinfo\/sa\/bookinfo-productpage/);

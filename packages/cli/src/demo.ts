@@ -74,10 +74,14 @@ export async function stepWaitReady(ctx: DemoContext, timeoutMs = 60_000): Promi
     ctx.status = await fetchStatus(ctx.paths);
     const pods = ctx.status.pods.filter((p) => p.namespace === "bookinfo");
     const running = pods.filter((p) => p.phase === "Running").length;
-    const line = `${running}/${pods.length} pods running`;
+    // The node agent writes its status file after a whole pass over the node's pods, so traffic can
+    // flow before every ambient pod reads `enrolled=yes`; the demo waits for both.
+    const ambient = pods.filter((p) => p.mesh === "ambient");
+    const enrolled = ambient.filter((p) => p.enrolled === "yes").length;
+    const line = `${running}/${pods.length} pods running, ${enrolled}/${ambient.length} enrolled`;
     if (line !== last) ctx.io.out(`  • ${line}\n`);
     last = line;
-    if (running === pods.length && pods.length > 0) {
+    if (running === pods.length && pods.length > 0 && enrolled === ambient.length) {
       const [a] = await fetchFromPod(ctx.paths, "sleep", `http://productpage:${9080}/`, 1);
       if (a !== undefined && a["error"] === undefined && obj(a["reviews"])["error"] === undefined) {
         for (const p of pods)
