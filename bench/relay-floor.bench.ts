@@ -155,6 +155,8 @@ function relay(mode: Mode, backendPort: number, tls: { key: string; cert: string
     const a = server.address();
     send({ t: "port", port: typeof a === "object" && a ? a.port : 0 });
   });
+  // The bench went away (killed, crashed): do not outlive it.
+  process.on("disconnect", () => process.exit(0));
   process.on("message", (m: string) => {
     if (m === "cpu") send({ t: "cpu", cpu: process.cpuUsage() });
     else process.exit(0);

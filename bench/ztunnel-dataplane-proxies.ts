@@ -134,6 +134,8 @@ async function main(): Promise<void> {
     ports,
   });
   const send = (m: ProxyReply) => process.send?.(m);
+  // The bench went away (killed, crashed): do not outlive it.
+  process.on("disconnect", () => process.exit(0));
   process.on("message", (m: ProxyCommand) => {
     if (m.cmd === "target") target = socketAddress(SERVER_IP, m.port);
     else if (m.cmd === "usage") {
