@@ -3,7 +3,9 @@
  * least an HTTP-aware HBONE relay written on Node's own http2 + llhttp costs on this machine, so
  * the waypoint's figure can be read against what the runtime itself needs.
  *
- *   npm run bench -- relay-floor [--reps 3] [--seconds 10] [--rps 1000] [--conns 16]
+ *   npm run bench -- relay-floor [--reps 3] [--seconds 10] [--rps 1000] [--conns 16] [--profile DIR]
+ *
+ * `--profile DIR` writes a `--cpu-prof` of each relay (compare with the waypoint bench's).
  *
  * Same shape as `waypoint-dataplane.bench.ts` minus everything a mesh proxy adds: 16 HTTP/1.1
  * keep-alive streams inside h2 CONNECT over TLS → a relay in its own child process → h2 CONNECT
@@ -164,9 +166,14 @@ function relay(mode: Mode, backendPort: number, tls: { key: string; cert: string
 }
 
 /** Start a relay child; resolves with its port and a CPU reader. */
-function startRelay(mode: Mode, backendPort: number, tls: { key: string; cert: string }) {
+function startRelay(mode: Mode, backendPort: number, tls: { key: string; cert: string }, profile?: string) {
   const child = fork(new URL(import.meta.url), ["--relay", mode, String(backendPort)], {
-    execArgv: ["--conditions=source", "--import", "tsx"],
+    execArgv: [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+    ],
     env: { ...process.env, RELAY_TLS: JSON.stringify(tls) },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
@@ -244,6 +251,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "10" },
       rps: { type: "string", default: "1000" },
       conns: { type: "string", default: "16" },
+      profile: { type: "string" },
     },
   });
   const pki = await createTestPki();
@@ -266,8 +274,8 @@ async function main(): Promise<void> {
   );
   const [rps, secs, conns] = [Number(o.rps), Number(o.seconds), Number(o.conns)];
   const relays = {
-    bytes: await startRelay("bytes", backendPort, tls),
-    http1: await startRelay("http1", backendPort, tls),
+    bytes: await startRelay("bytes", backendPort, tls, o.profile),
+    http1: await startRelay("http1", backendPort, tls, o.profile),
   };
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {

@@ -8,7 +8,7 @@
  * the stand-ins (an upper bound for the waypoint alone). CPU and RSS are the waypoint's only.
  *
  *   npm run bench -- waypoint [--reps 3] [--seconds 5] [--rps 1000] [--conns 16] [--size 1024]
- *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE]
+ *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE] [--b-dir DIR]
  *
  * Environment for profiling: `WP_ARGS="--trace-deopt …"` adds flags to the waypoint's `node`;
  * `WP_STDOUT=1` shows its stdout (the access log and V8's traces) instead of discarding it.
@@ -17,7 +17,9 @@
  * environment variable; every rep measures direct, A and B back to back (alternating which goes
  * first), and B's figures print with a `b_` prefix next to A's. On this shared machine the noise
  * between two bench invocations minutes apart is larger than most single optimizations; within
- * one interleaved run it mostly cancels.
+ * one interleaved run it mostly cancels. `--b-dir DIR` runs B from another checkout instead (say a
+ * `git worktree` of the commit before a change, after `npm ci` and a build there): the same
+ * interleaving, old code against new.
  *
  * Reps interleave direct and mesh runs so a noisy shared machine hurts both alike; medians are
  * printed with every run's value. `--profile DIR` writes a `--cpu-prof` of the waypoint process.
@@ -28,7 +30,9 @@ import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { makeIdentity, socketAddress } from "@ambit/api";
 import {
@@ -63,6 +67,7 @@ const { values: o } = parseArgs({
     dist: { type: "boolean", default: false },
     profile: { type: "string" },
     "b-env": { type: "string" },
+    "b-dir": { type: "string" },
     json: { type: "string" },
   },
 });
@@ -92,7 +97,7 @@ interface Mesh {
   stop(): Promise<void>;
 }
 
-async function startMesh(appPort: number, env: Record<string, string> = {}): Promise<Mesh> {
+async function startMesh(appPort: number, env: Record<string, string> = {}, dir?: string): Promise<Mesh> {
   const pki = await createTestPki();
   const pems = async (id: typeof SLEEP) => {
     const l = await pki.issue({ identity: id });
@@ -121,7 +126,11 @@ async function startMesh(appPort: number, env: Record<string, string> = {}): Pro
     ...(process.env.WP_ARGS?.split(" ") ?? []),
   ];
   if (o.profile) execArgv.push("--cpu-prof", `--cpu-prof-dir=${o.profile}`);
-  const child = fork(new URL("./waypoint-dataplane-proxy.ts", import.meta.url), [], {
+  const proxy = dir
+    ? join(resolve(dir), "bench", "waypoint-dataplane-proxy.ts")
+    : fileURLToPath(new URL("./waypoint-dataplane-proxy.ts", import.meta.url));
+  const child = fork(proxy, [], {
+    ...(dir ? { cwd: resolve(dir) } : {}),
     execArgv,
     stdio: ["ignore", process.env.WP_STDOUT ? "inherit" : "ignore", "inherit", "ipc"],
     env: { ...process.env, AMBIT_LOG: "warn", ...env },
@@ -245,7 +254,13 @@ async function main(): Promise<void> {
   const bEnv = o["b-env"];
   const eq = bEnv?.indexOf("=") ?? -1;
   if (bEnv !== undefined && eq <= 0) throw new Error("--b-env wants NAME=VALUE");
-  const meshB = bEnv ? await startMesh(app.port, { [bEnv.slice(0, eq)]: bEnv.slice(eq + 1) }) : undefined;
+  const bDir = o["b-dir"];
+  if (bEnv !== undefined && bDir !== undefined) throw new Error("--b-env and --b-dir: one B at a time");
+  const meshB = bEnv
+    ? await startMesh(app.port, { [bEnv.slice(0, eq)]: bEnv.slice(eq + 1) })
+    : bDir !== undefined
+      ? await startMesh(app.port, {}, bDir)
+      : undefined;
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {
     results[k] ??= [];

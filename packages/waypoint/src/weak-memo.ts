@@ -7,7 +7,8 @@
 export function weakMemo<K extends object, V>(derive: (k: K) => V): (k: K) => V {
   const cache = new WeakMap<K, V>();
   return (k) => {
-    if (cache.has(k)) return cache.get(k) as V;
+    const hit = cache.get(k);
+    if (hit !== undefined || cache.has(k)) return hit as V;
     const v = derive(k);
     cache.set(k, v);
     return v;
@@ -23,7 +24,8 @@ export function weakMemo2<K extends object, S, V>(derive: (k: K, s: S) => V): (k
       byKey = new Map();
       cache.set(k, byKey);
     }
-    if (byKey.has(s)) return byKey.get(s) as V;
+    const hit = byKey.get(s);
+    if (hit !== undefined || byKey.has(s)) return hit as V;
     const v = derive(k, s);
     byKey.set(s, v);
     return v;

@@ -2,14 +2,14 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import { Cancel, type Cancellation } from "../filter/cancel.js";
 import type { L7Request, L7Response } from "../filter/types.js";
-import { forwardable, splitTarget } from "../listener/http-adapters.js";
+import { splitTarget } from "../listener/http-adapters.js";
 import { resetLater } from "../listener/reset-later.js";
 import {
   BadHeaderError,
   bodyless,
   chunkFrame,
-  headerRecord,
   LAST_CHUNK,
+  requestHeaderBlock,
   serializeHead,
   single,
 } from "./head.js";
@@ -132,19 +132,15 @@ class Http1Session {
 
   private onHead(h: ParsedHead): boolean {
     if (this.failed || this.noMore) return true;
-    const { headers, hosts } = headerRecord(h.raw);
+    const b = requestHeaderBlock(h.raw);
     if (h.method === "CONNECT") return this.fail("bad request: CONNECT inside a tunnel");
-    if (hosts > 1 || (hosts === 0 && h.versionMinor === 1))
+    if (b.hosts > 1 || (b.hosts === 0 && h.versionMinor === 1))
       return this.fail("bad request: missing or repeated Host header");
     const t = splitTarget(h.url);
     if (!t) return this.fail("bad request: invalid request target");
-    const te = headers["transfer-encoding"];
-    const cl = single(headers["content-length"]);
-    const hasBody = te !== undefined || (cl !== undefined && cl !== "0");
-    const expect = single(headers.expect)?.toLowerCase() === "100-continue";
-    const fwd = forwardable(headers);
-    // Only when present: a `delete` turns the object into a slow dictionary for every later read.
-    if (fwd.expect !== undefined) delete fwd.expect;
+    const cl = b.contentLength;
+    const hasBody = b.transferEncoding || (cl !== undefined && cl !== "0");
+    const expect = b.expect?.toLowerCase() === "100-continue";
     const p: Pending = {
       method: h.method,
       versionMinor: h.versionMinor,
@@ -154,8 +150,8 @@ class Http1Session {
         method: h.method,
         path: t.path,
         search: t.search,
-        authority: t.authority ?? single(headers.host) ?? this.opts.fallbackAuthority,
-        headers: fwd,
+        authority: t.authority ?? b.host ?? this.opts.fallbackAuthority,
+        headers: b.headers,
       },
       body: hasBody ? new IncomingBody(this.stream) : undefined,
       expectContinue: expect && hasBody,

@@ -5,9 +5,9 @@ import type { Handler, RequestContext } from "../filter/types.js";
 import { resetLater } from "../listener/reset-later.js";
 import { type EndpointChoice, pickEndpoint, pickWeighted } from "../route/pick.js";
 import { WaypointError } from "../waypoint-error.js";
-import { weakMemo } from "../weak-memo.js";
+import { weakMemo, weakMemo2 } from "../weak-memo.js";
 import { connectEndpoint, type EndpointDialer, endpointAuthority } from "./endpoint-tunnel.js";
-import type { Http1Upstream } from "./http1-upstream.js";
+import { type Http1Upstream, poolKey } from "./http1-upstream.js";
 import { http2Exchange } from "./http2-upstream.js";
 
 /** What the forwarder needs to originate HBONE as the waypoint. */
@@ -63,6 +63,7 @@ export function createForwarder(
             },
             out,
             ctx.signal,
+            endpointPoolKey(ep, opts.hbonePort),
           );
     return chosen.responseHeaders
       ? { ...res, headers: applyHeaderModifier(res.headers, chosen.responseHeaders) }
@@ -73,6 +74,16 @@ export function createForwarder(
 /** `ip:port` of a chosen endpoint, formatted once per choice (choices are cached per config). */
 const authorityOf = weakMemo((ep: EndpointChoice) =>
   endpointAuthority({ address: ep.endpoint.address, targetPort: ep.targetPort }),
+);
+
+/** The keep-alive pool's key of a chosen endpoint, built once per choice (not per request). */
+const endpointPoolKey = weakMemo2((ep: EndpointChoice, hbonePort: number) =>
+  poolKey({
+    address: ep.endpoint.address,
+    targetPort: ep.targetPort,
+    identity: ep.endpoint.identity,
+    hbonePort,
+  }),
 );
 
 /** A dedicated CONNECT stream (HTTP/2 inside: one h2c session per exchange). */

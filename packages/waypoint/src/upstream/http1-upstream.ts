@@ -5,8 +5,8 @@ import type { L7Request, L7Response } from "../filter/types.js";
 import {
   chunkFrame,
   type HeaderRecord,
-  headerRecord,
   LAST_CHUNK,
+  responseHeaderRecord,
   serializeHead,
   single,
 } from "../http1/head.js";
@@ -20,7 +20,7 @@ import {
   endpointAuthority,
   type TunnelTarget,
 } from "./endpoint-tunnel.js";
-import { cleanHeaders, HOP_BY_HOP } from "./hop-by-hop.js";
+import { HOP_BY_HOP } from "./hop-by-hop.js";
 
 export type { TunnelTarget } from "./endpoint-tunnel.js";
 
@@ -173,7 +173,7 @@ class UpstreamTunnel {
       if (h.status === 101) this.die(new Error("upstream switched protocols"));
       return true;
     }
-    this.head = { status: h.status, headers: headerRecord(h.raw).headers, keepAlive: h.keepAlive };
+    this.head = { status: h.status, headers: responseHeaderRecord(h.raw), keepAlive: h.keepAlive };
     this.body = new IncomingBody(this.stream);
     return this.waiter?.method === "HEAD";
   }
@@ -200,7 +200,7 @@ class UpstreamTunnel {
         });
       w.resolve({
         status: head.status,
-        headers: cleanHeaders(head.headers),
+        headers: head.headers,
         body: Buffer.isBuffer(body) ? body : (body as Readable),
         discard: () => {
           if (this.gen === gen && this.busy) this.die(new Error("response discarded"));
@@ -232,6 +232,11 @@ class UpstreamTunnel {
   }
 }
 
+/** Which idle tunnels can carry a request for `t`: same endpoint, port, identity and HBONE port. */
+export function poolKey(t: Pick<TunnelTarget, "address" | "targetPort" | "identity" | "hbonePort">): string {
+  return `${t.address}|${t.targetPort}|${t.identity}|${t.hbonePort}`;
+}
+
 /**
  * Keep-alive HTTP/1.1 to endpoints INSIDE HBONE tunnels: consecutive requests to the same
  * endpoint reuse an idle CONNECT stream (LIFO) instead of opening one per request (each costs a
@@ -249,8 +254,13 @@ export class Http1Upstream {
 
   constructor(private readonly opts: Http1UpstreamOptions) {}
 
-  async exchange(target: TunnelTarget, req: L7Request, signal: Cancellation): Promise<L7Response> {
-    const key = `${target.address}|${target.targetPort}|${target.identity}|${target.hbonePort}`;
+  /** `key`: the target's {@link poolKey}, when the caller has it cached. */
+  async exchange(
+    target: TunnelTarget,
+    req: L7Request,
+    signal: Cancellation,
+    key = poolKey(target),
+  ): Promise<L7Response> {
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw WaypointError.from(signal.reason);
       const t = this.takeIdle(key) ?? (await this.open(key, target, signal));
