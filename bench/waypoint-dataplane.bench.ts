@@ -9,6 +9,7 @@
  *
  *   npm run bench -- waypoint [--reps 3] [--seconds 5] [--rps 1000] [--conns 16] [--size 1024]
  *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE] [--b-dir DIR]
+ *        [--b-args="NODE FLAGS"]
  *
  * Environment for profiling: `WP_ARGS="--trace-deopt …"` adds flags to the waypoint's `node`;
  * `WP_STDOUT=1` shows its stdout (the access log and V8's traces) instead of discarding it.
@@ -19,7 +20,8 @@
  * between two bench invocations minutes apart is larger than most single optimizations; within
  * one interleaved run it mostly cancels. `--b-dir DIR` runs B from another checkout instead (say a
  * `git worktree` of the commit before a change, after `npm ci` and a build there): the same
- * interleaving, old code against new.
+ * interleaving, old code against new. `--b-args="--flag …"` gives B extra node/V8 flags (those
+ * NODE_OPTIONS refuses).
  *
  * Reps interleave direct and mesh runs so a noisy shared machine hurts both alike; medians are
  * printed with every run's value. `--profile DIR` writes a `--cpu-prof` of the waypoint process.
@@ -68,6 +70,7 @@ const { values: o } = parseArgs({
     profile: { type: "string" },
     "b-env": { type: "string" },
     "b-dir": { type: "string" },
+    "b-args": { type: "string" },
     json: { type: "string" },
   },
 });
@@ -97,7 +100,12 @@ interface Mesh {
   stop(): Promise<void>;
 }
 
-async function startMesh(appPort: number, env: Record<string, string> = {}, dir?: string): Promise<Mesh> {
+async function startMesh(
+  appPort: number,
+  env: Record<string, string> = {},
+  dir?: string,
+  extraArgs: readonly string[] = [],
+): Promise<Mesh> {
   const pki = await createTestPki();
   const pems = async (id: typeof SLEEP) => {
     const l = await pki.issue({ identity: id });
@@ -124,6 +132,7 @@ async function startMesh(appPort: number, env: Record<string, string> = {}, dir?
     "tsx",
     "--expose-gc",
     ...(process.env.WP_ARGS?.split(" ") ?? []),
+    ...extraArgs,
   ];
   if (o.profile) execArgv.push("--cpu-prof", `--cpu-prof-dir=${o.profile}`);
   const proxy = dir
@@ -255,11 +264,13 @@ async function main(): Promise<void> {
   const eq = bEnv?.indexOf("=") ?? -1;
   if (bEnv !== undefined && eq <= 0) throw new Error("--b-env wants NAME=VALUE");
   const bDir = o["b-dir"];
-  if (bEnv !== undefined && bDir !== undefined) throw new Error("--b-env and --b-dir: one B at a time");
+  const bArgs = o["b-args"]?.split(" ").filter((x) => x !== "");
+  if ([bEnv, bDir, bArgs].filter((x) => x !== undefined).length > 1)
+    throw new Error("--b-env, --b-dir and --b-args: one B at a time");
   const meshB = bEnv
     ? await startMesh(app.port, { [bEnv.slice(0, eq)]: bEnv.slice(eq + 1) })
-    : bDir !== undefined
-      ? await startMesh(app.port, {}, bDir)
+    : bDir !== undefined || bArgs !== undefined
+      ? await startMesh(app.port, {}, bDir, bArgs)
       : undefined;
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {
