@@ -25,6 +25,9 @@
  *
  * Reps interleave direct and mesh runs so a noisy shared machine hurts both alike; medians are
  * printed with every run's value. `--profile DIR` writes a `--cpu-prof` of the waypoint process.
+ * `--floor` also measures relay-floor's `http1` relay (a bare Node HBONE relay with llhttp, 1 KiB
+ * answers) in every rep, next to the waypoint: `floor_vcpu_per_1000rps` and the per-rep ratio
+ * `waypoint_over_floor`, the figure that survives this machine's drift.
  * `--dist` runs the waypoint from the tsc build (`npx tsc -b packages/waypoint` first).
  */
 import { fork } from "node:child_process";
@@ -46,6 +49,7 @@ import {
 } from "@ambit/core";
 import { createTestPki } from "@ambit/testing";
 import { KeepAliveConn } from "./loadgen/http1-conn.js";
+import { load, startFloorBackend, startRelay } from "./relay-floor-relay.js";
 import { median } from "./report/results.js";
 import {
   BENCH_ENDPOINT,
@@ -71,6 +75,7 @@ const { values: o } = parseArgs({
     "b-env": { type: "string" },
     "b-dir": { type: "string" },
     "b-args": { type: "string" },
+    floor: { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -301,20 +306,37 @@ async function main(): Promise<void> {
     }
     add(`${prefix}errors`, d.errors + r.errors);
     add(`${prefix}achieved_rps`, r.done / r.wall);
-    if (u0 && u1) {
-      add(`${prefix}vcpu_per_1000rps`, cpuSec(u0, u1) / r.wall / (r.done / r.wall / 1000));
-      add(`${prefix}waypoint_rss_MiB`, u1.mem.rss / 2 ** 20);
-      add(`${prefix}waypoint_heap_MiB`, u1.mem.heapUsed / 2 ** 20);
-      add(`${prefix}waypoint_loop_delay_p99_ms`, u1.loopDelay.p99);
-      add(`${prefix}waypoint_loop_delay_max_ms`, u1.loopDelay.max);
-    }
+    if (!u0 || !u1) return undefined;
+    const vcpu = cpuSec(u0, u1) / r.wall / (r.done / r.wall / 1000);
+    add(`${prefix}vcpu_per_1000rps`, vcpu);
+    add(`${prefix}waypoint_rss_MiB`, u1.mem.rss / 2 ** 20);
+    add(`${prefix}waypoint_heap_MiB`, u1.mem.heapUsed / 2 ** 20);
+    add(`${prefix}waypoint_loop_delay_p99_ms`, u1.loopDelay.p99);
+    add(`${prefix}waypoint_loop_delay_max_ms`, u1.loopDelay.max);
+    return vcpu;
+  };
+  const floor = o.floor ? await startFloor() : undefined;
+  if (floor) await load(floor.port, rps, Number(o.warmup) || 1, conns);
+  /** The floor relay's vCPU per 1000 rps over one run like the waypoint's. */
+  const measureFloor = async (): Promise<number | undefined> => {
+    if (!floor) return undefined;
+    const c0 = await floor.relay.cpu();
+    const m = await load(floor.port, rps, secs, conns);
+    const c1 = await floor.relay.cpu();
+    const v = (c1.user + c1.system - c0.user - c0.system) / 1e6 / m.wall / (m.done / m.wall / 1000);
+    add("floor_vcpu_per_1000rps", v);
+    return v;
   };
   for (let rep = 0; rep < Number(o.reps); rep++) {
     const d = await run(app.port, rps, secs, conns);
+    const f1 = rep % 2 === 1 ? await measureFloor() : undefined;
     if (meshB && rep % 2 === 1) await measure(meshB, "b_", d);
-    await measure(mesh, "", d);
+    const w = await measure(mesh, "", d);
     if (meshB && rep % 2 === 0) await measure(meshB, "b_", d);
+    const f = f1 ?? (rep % 2 === 0 ? await measureFloor() : undefined);
+    if (w !== undefined && f !== undefined) add("waypoint_over_floor", w / f);
   }
+  floor?.stop();
   const load1 = loadavg()[0];
   await mesh.stop();
   await meshB?.stop();
@@ -328,6 +350,23 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`loadavg(1m) start ${load0?.toFixed(2)} end ${load1?.toFixed(2)}\n`);
   if (o.json) await writeFile(o.json, JSON.stringify({ rps, conns, summary, runs: results }, null, 2));
+}
+
+/** relay-floor's http1 relay and its backend, for `--floor`. */
+async function startFloor() {
+  const pki = await createTestPki();
+  const leaf = await pki.issue({ identity: makeIdentity("default", "relay") });
+  const tls = { key: leaf.keyPem, cert: leaf.chainPem };
+  const backend = await startFloorBackend(tls);
+  const relay = await startRelay("http1", backend.port, tls);
+  return {
+    port: relay.port,
+    relay,
+    stop: () => {
+      relay.stop();
+      backend.close();
+    },
+  };
 }
 
 await main();
