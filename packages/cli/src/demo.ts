@@ -95,7 +95,7 @@ export async function stepWaitReady(ctx: DemoContext, timeoutMs = 60_000): Promi
   }
   throw new LocalError(
     "command_failed",
-    `bookinfo did not become ready in ${timeoutMs / 1000}s: see 'ambit status' and 'ambit logs <pod>'`,
+    `bookinfo did not become ready in ${timeoutMs / 1000}s (last: ${last || "no pods"}): see 'ambit status' and 'ambit logs <pod>'`,
   );
 }
 
@@ -133,7 +133,10 @@ export async function stepTraffic(ctx: DemoContext, count = 6): Promise<void> {
   // Only reviews v2/v3 call ratings: without one, step 6 could not show the reviews → ratings hop.
   const ratingsSeen = () => versions.has("v2") || versions.has("v3");
   for (let extra = 0; !ratingsSeen() && extra < MAX_EXTRA_REQUESTS; extra++) {
-    if (extra === 0) ctx.io.out("  (only reviews v1 so far, which never calls ratings: one more request)\n");
+    if (extra === 0)
+      ctx.io.out(
+        "  (only reviews v1 so far, which never calls ratings: single requests until v2 or v3 answers)\n",
+      );
     const [a] = await fetchFromPod(ctx.paths, "sleep", "http://productpage:9080/", 1);
     if (a === undefined) break;
     showAnswer(ctx, a, versions);
