@@ -4,7 +4,11 @@ import { type Readable, Transform } from "node:stream";
 import type { L7Request, L7Response } from "../filter/types.js";
 import { HOP_BY_HOP } from "../upstream/hop-by-hop.js";
 
-/** Request headers to forward: lower-case, no pseudo or hop-by-hop headers (`te: trailers` kept for gRPC). */
+/**
+ * Request headers to forward: lower-case, no pseudo or hop-by-hop headers (`te: trailers` kept for
+ * gRPC). HTTP/1.1 requests get the same rules from `requestHeaderBlock` (http1/head.ts), in the
+ * parser's single pass: change them together.
+ */
 export function forwardable(
   h: http.IncomingHttpHeaders | http2.IncomingHttpHeaders,
 ): Record<string, string | string[]> {
