@@ -24,8 +24,8 @@ export interface RequestHeaderBlock {
  * Raw alternating name/value pairs of a request → the forwardable record plus the framing facts,
  * in one pass (the request path's hottest loop: no intermediate record, no entry arrays).
  * `TE` is kept only as exactly `trailers` (what gRPC needs); repeated names keep every value.
- * The same forwarding rules as `forwardable` (listener/http-adapters.ts) applies to HTTP/2
- * requests: change them together.
+ * `forwardable` (listener/http-adapters.ts) applies the same rules to HTTP/2 requests: change
+ * them together.
  */
 export function requestHeaderBlock(raw: readonly string[]): RequestHeaderBlock {
   const headers: HeaderRecord = {};
