@@ -7,6 +7,8 @@ import { fork } from "node:child_process";
 import http2 from "node:http2";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { makeIdentity } from "@ambit/api";
+import { createTestPki } from "@ambit/testing";
 
 // Node's parser driven directly, not the waypoint's `Http1Parser` wrapper: the floor measures the
 // runtime, so it must not move when the waypoint's own code does.
@@ -147,10 +149,7 @@ function relay(mode: Mode, backendPort: number, tls: { key: string; cert: string
 }
 
 /** The floor's backend: h2 over TLS, each CONNECT stream answers every request head with 1 KiB. */
-export function startFloorBackend(tls: {
-  key: string;
-  cert: string;
-}): Promise<{ port: number; close(): void }> {
+function startFloorBackend(tls: { key: string; cert: string }): Promise<{ port: number; close(): void }> {
   const backend = http2.createSecureServer(tls);
   backend.on("stream", (st) => {
     st.respond({ ":status": 200 });
@@ -170,13 +169,11 @@ export function startFloorBackend(tls: {
   );
 }
 
+/** A relay child: its port and a CPU reader. */
+export type Relay = Awaited<ReturnType<typeof startRelay>>;
+
 /** Start a relay child; resolves with its port and a CPU reader. */
-export function startRelay(
-  mode: Mode,
-  backendPort: number,
-  tls: { key: string; cert: string },
-  profile?: string,
-) {
+function startRelay(mode: Mode, backendPort: number, tls: { key: string; cert: string }, profile?: string) {
   const child = fork(new URL(import.meta.url), ["--relay", mode, String(backendPort)], {
     execArgv: [
       "--conditions=source",
@@ -252,6 +249,38 @@ export async function load(port: number, rps: number, seconds: number, conns: nu
   lat.sort((a, b) => a - b);
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? Number.NaN;
   return { done: lat.length, total, wall, p50: pct(50), p99: pct(99) };
+}
+
+/**
+ * The floor: a backend and one relay child per mode, with a throwaway certificate (the relays
+ * check no client certificates). `stop` ends the children and the backend.
+ */
+export async function startFloor<M extends Mode>(
+  modes: readonly M[],
+  profile?: string,
+): Promise<{ relays: Record<M, Relay>; stop(): void }> {
+  const pki = await createTestPki();
+  const leaf = await pki.issue({ identity: makeIdentity("default", "relay") });
+  const tls = { key: leaf.keyPem, cert: leaf.chainPem };
+  const backend = await startFloorBackend(tls);
+  const relays = {} as Record<M, Relay>;
+  for (const m of modes) relays[m] = await startRelay(m, backend.port, tls, profile);
+  return {
+    relays,
+    stop: () => {
+      for (const m of modes) relays[m].stop();
+      backend.close();
+    },
+  };
+}
+
+/** One measured run through `relay`: its vCPU per 1000 requests answered, latency, requests lost. */
+export async function measureRelay(relay: Relay, rps: number, seconds: number, conns: number) {
+  const c0 = await relay.cpu();
+  const m = await load(relay.port, rps, seconds, conns);
+  const c1 = await relay.cpu();
+  const cpuS = (c1.user + c1.system - c0.user - c0.system) / 1e6;
+  return { vcpuPer1000rps: (cpuS * 1000) / m.done, p50: m.p50, p99: m.p99, lost: m.total - m.done };
 }
 
 const at = process.argv.indexOf("--relay");

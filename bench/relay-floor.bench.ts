@@ -19,9 +19,7 @@
  * No mTLS client certificates, routing, policy, metrics or access log: a floor, not a design.
  */
 import { parseArgs } from "node:util";
-import { makeIdentity } from "@ambit/api";
-import { createTestPki } from "@ambit/testing";
-import { load, type Mode, startFloorBackend, startRelay } from "./relay-floor-relay.js";
+import { load, type Mode, measureRelay, startFloor } from "./relay-floor-relay.js";
 import { median } from "./report/results.js";
 
 async function main(): Promise<void> {
@@ -34,16 +32,9 @@ async function main(): Promise<void> {
       profile: { type: "string" },
     },
   });
-  const pki = await createTestPki();
-  const leaf = await pki.issue({ identity: makeIdentity("default", "relay") });
-  const tls = { key: leaf.keyPem, cert: leaf.chainPem };
-  const backend = await startFloorBackend(tls);
-  const backendPort = backend.port;
   const [rps, secs, conns] = [Number(o.rps), Number(o.seconds), Number(o.conns)];
-  const relays = {
-    bytes: await startRelay("bytes", backendPort, tls, o.profile),
-    http1: await startRelay("http1", backendPort, tls, o.profile),
-  };
+  const floor = await startFloor(["bytes", "http1"] as const, o.profile);
+  const relays = floor.relays;
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {
     results[k] ??= [];
@@ -53,19 +44,14 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < Number(o.reps); rep++) {
     const order: Mode[] = rep % 2 === 0 ? ["bytes", "http1"] : ["http1", "bytes"];
     for (const mode of order) {
-      const r = relays[mode];
-      const c0 = await r.cpu();
-      const m = await load(r.port, rps, secs, conns);
-      const c1 = await r.cpu();
-      const cpu = (c1.user + c1.system - c0.user - c0.system) / 1e6;
-      add(`${mode}_vcpu_per_1000rps`, cpu / m.wall / (m.done / m.wall / 1000));
+      const m = await measureRelay(relays[mode], rps, secs, conns);
+      add(`${mode}_vcpu_per_1000rps`, m.vcpuPer1000rps);
       add(`${mode}_p50_ms`, m.p50);
       add(`${mode}_p99_ms`, m.p99);
-      add(`${mode}_lost`, m.total - m.done);
+      add(`${mode}_lost`, m.lost);
     }
   }
-  for (const r of Object.values(relays)) r.stop();
-  backend.close();
+  floor.stop();
   for (const [k, v] of Object.entries(results)) {
     const med = median(v);
     process.stdout.write(

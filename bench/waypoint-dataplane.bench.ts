@@ -49,7 +49,7 @@ import {
 } from "@ambit/core";
 import { createTestPki } from "@ambit/testing";
 import { KeepAliveConn } from "./loadgen/http1-conn.js";
-import { load, startFloorBackend, startRelay } from "./relay-floor-relay.js";
+import { load, measureRelay, startFloor } from "./relay-floor-relay.js";
 import { median } from "./report/results.js";
 import {
   BENCH_ENDPOINT,
@@ -315,25 +315,24 @@ async function main(): Promise<void> {
     add(`${prefix}waypoint_loop_delay_max_ms`, u1.loopDelay.max);
     return vcpu;
   };
-  const floor = o.floor ? await startFloor() : undefined;
-  if (floor) await load(floor.port, rps, Number(o.warmup) || 1, conns);
+  const floor = o.floor ? await startFloor(["http1"] as const) : undefined;
+  if (floor) await load(floor.relays.http1.port, rps, Number(o.warmup) || 1, conns);
   /** The floor relay's vCPU per 1000 rps over one run like the waypoint's. */
   const measureFloor = async (): Promise<number | undefined> => {
     if (!floor) return undefined;
-    const c0 = await floor.relay.cpu();
-    const m = await load(floor.port, rps, secs, conns);
-    const c1 = await floor.relay.cpu();
-    const v = (c1.user + c1.system - c0.user - c0.system) / 1e6 / m.wall / (m.done / m.wall / 1000);
+    const v = (await measureRelay(floor.relays.http1, rps, secs, conns)).vcpuPer1000rps;
     add("floor_vcpu_per_1000rps", v);
     return v;
   };
   for (let rep = 0; rep < Number(o.reps); rep++) {
     const d = await run(app.port, rps, secs, conns);
-    const f1 = rep % 2 === 1 ? await measureFloor() : undefined;
-    if (meshB && rep % 2 === 1) await measure(meshB, "b_", d);
+    // Odd reps measure B and the floor first, so neither always runs after the other.
+    const otherFirst = rep % 2 === 1;
+    const f1 = otherFirst ? await measureFloor() : undefined;
+    if (meshB && otherFirst) await measure(meshB, "b_", d);
     const w = await measure(mesh, "", d);
-    if (meshB && rep % 2 === 0) await measure(meshB, "b_", d);
-    const f = f1 ?? (rep % 2 === 0 ? await measureFloor() : undefined);
+    if (meshB && !otherFirst) await measure(meshB, "b_", d);
+    const f = otherFirst ? f1 : await measureFloor();
     if (w !== undefined && f !== undefined) add("waypoint_over_floor", w / f);
   }
   floor?.stop();
@@ -350,23 +349,6 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`loadavg(1m) start ${load0?.toFixed(2)} end ${load1?.toFixed(2)}\n`);
   if (o.json) await writeFile(o.json, JSON.stringify({ rps, conns, summary, runs: results }, null, 2));
-}
-
-/** relay-floor's http1 relay and its backend, for `--floor`. */
-async function startFloor() {
-  const pki = await createTestPki();
-  const leaf = await pki.issue({ identity: makeIdentity("default", "relay") });
-  const tls = { key: leaf.keyPem, cert: leaf.chainPem };
-  const backend = await startFloorBackend(tls);
-  const relay = await startRelay("http1", backend.port, tls);
-  return {
-    port: relay.port,
-    relay,
-    stop: () => {
-      relay.stop();
-      backend.close();
-    },
-  };
 }
 
 await main();
