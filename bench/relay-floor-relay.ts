@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { makeIdentity } from "@ambit/api";
 import { createTestPki } from "@ambit/testing";
+import { jsh2Connect, jsh2Server, type Stream } from "./relay-floor-jsh2.js";
 
 // Node's parser driven directly, not the waypoint's `Http1Parser` wrapper: the floor measures the
 // runtime, so it must not move when the waypoint's own code does.
@@ -31,7 +32,7 @@ const { HTTPParser, methods } = createRequire(import.meta.url)("_http_common") a
   methods: string[];
 };
 
-export type Mode = "bytes" | "http1";
+export type Mode = "bytes" | "http1" | "jsh2";
 type Msg = { t: "port"; port: number } | { t: "cpu"; cpu: NodeJS.CpuUsage };
 
 const BODY = Buffer.alloc(1024, 120);
@@ -81,64 +82,59 @@ const head = (start: string, raw: string[]) => {
   return Buffer.from(`${s}\r\n`, "latin1");
 };
 
+/** A CONNECT stream as the relays use it, whichever HTTP/2 implementation carries it. */
+interface Pipe {
+  write(b: Buffer): void;
+  onData(f: (b: Buffer) => void): void;
+}
+
+/** How a relay reaches its backend and serves its clients: node:http2, or `jsh2`'s JS framing. */
+interface Transport {
+  open(): Pipe;
+  serve(onStream: (down: Pipe) => void): {
+    listen(port: number, host: string, cb: () => void): void;
+    address(): unknown;
+  };
+}
+
+function nodeH2(backendPort: number, tls: { key: string; cert: string }): Transport {
+  const up = http2.connect(`https://127.0.0.1:${backendPort}`, { rejectUnauthorized: false });
+  const pipe = (st: http2.Http2Stream): Pipe => ({
+    write: (b) => st.write(b),
+    onData: (f) => st.on("data", f),
+  });
+  return {
+    open: () => pipe(up.request({ ":method": "CONNECT", ":authority": "10.0.0.1:8080" })),
+    serve: (onStream) =>
+      http2.createSecureServer(tls).on("stream", (down) => {
+        down.respond({ ":status": 200 });
+        onStream(pipe(down));
+      }),
+  };
+}
+
+function jsH2(backendPort: number, tls: { key: string; cert: string }): Transport {
+  const up = jsh2Connect(backendPort);
+  const pipe = (st: Stream): Pipe => ({
+    write: (b) => st.write(b),
+    onData: (f) => {
+      st.onData = f;
+    },
+  });
+  return {
+    open: () => pipe(up.connect("10.0.0.1:8080")),
+    serve: (onStream) => jsh2Server(tls, (s) => onStream(pipe(s))),
+  };
+}
+
 /** The child: one relay of `mode`, upstream to the backend on `backendPort`. */
 function relay(mode: Mode, backendPort: number, tls: { key: string; cert: string }): void {
-  const up = http2.connect(`https://127.0.0.1:${backendPort}`, { rejectUnauthorized: false });
-  const open = () => up.request({ ":method": "CONNECT", ":authority": "10.0.0.1:8080" });
-  interface Tunnel {
-    readonly st: http2.ClientHttp2Stream;
-    cb: ((status: number, raw: string[], body: Buffer) => void) | undefined;
-    chunks: Buffer[];
-    status: number;
-    raw: string[];
-  }
-  const idle: Tunnel[] = [];
-  const openTunnel = (): Tunnel => {
-    const t: Tunnel = { st: open(), cb: undefined, chunks: [], status: 0, raw: [] };
-    const p = parser(
-      HTTPParser.RESPONSE,
-      (raw, _m, _u, status) => {
-        t.status = status;
-        t.raw = raw;
-      },
-      (b) => t.chunks.push(b),
-      () => {
-        const cb = t.cb;
-        t.cb = undefined;
-        const body = t.chunks.length === 1 ? (t.chunks[0] as Buffer) : Buffer.concat(t.chunks);
-        t.chunks = [];
-        idle.push(t);
-        cb?.(t.status, t.raw, body);
-      },
-    );
-    t.st.on("data", (d: Buffer) => p.execute(d));
-    return t;
-  };
-  const server = http2.createSecureServer(tls);
-  server.on("stream", (down) => {
-    down.respond({ ":status": 200 });
-    if (mode === "bytes") {
-      const u = open();
-      down.on("data", (d: Buffer) => u.write(d));
-      u.on("data", (d: Buffer) => down.write(d));
-      return;
-    }
-    const p = parser(
-      HTTPParser.REQUEST,
-      (raw, method, url) => {
-        const t = idle.pop() ?? openTunnel();
-        t.cb = (status, rh, body) => down.write(Buffer.concat([head(`HTTP/1.1 ${status} OK`, rh), body]));
-        t.st.write(head(`${method} ${url} HTTP/1.1`, raw));
-      },
-      () => {},
-      () => {},
-    );
-    down.on("data", (d: Buffer) => p.execute(d));
-  });
+  const t = mode === "jsh2" ? jsH2(backendPort, tls) : nodeH2(backendPort, tls);
+  const server = t.serve(mode === "bytes" ? bytesRelay(t) : http1Relay(t));
   const send = (m: Msg) => process.send?.(m);
   server.listen(0, "127.0.0.1", () => {
     const a = server.address();
-    send({ t: "port", port: typeof a === "object" && a ? a.port : 0 });
+    send({ t: "port", port: typeof a === "object" && a ? (a as { port: number }).port : 0 });
   });
   // The bench went away (killed, crashed): do not outlive it.
   process.on("disconnect", () => process.exit(0));
@@ -146,6 +142,61 @@ function relay(mode: Mode, backendPort: number, tls: { key: string; cert: string
     if (m === "cpu") send({ t: "cpu", cpu: process.cpuUsage() });
     else process.exit(0);
   });
+}
+
+/** `bytes`: each client stream gets its own upstream stream; DATA is copied both ways. */
+function bytesRelay(t: Transport) {
+  return (down: Pipe) => {
+    const u = t.open();
+    down.onData((d) => u.write(d));
+    u.onData((d) => down.write(d));
+  };
+}
+
+/** `http1`/`jsh2`: requests and responses parsed with llhttp, heads rebuilt, upstream streams pooled. */
+function http1Relay(t: Transport) {
+  interface Tunnel {
+    readonly up: Pipe;
+    cb: ((status: number, raw: string[], body: Buffer) => void) | undefined;
+    chunks: Buffer[];
+    status: number;
+    raw: string[];
+  }
+  const idle: Tunnel[] = [];
+  const openTunnel = (): Tunnel => {
+    const tun: Tunnel = { up: t.open(), cb: undefined, chunks: [], status: 0, raw: [] };
+    const p = parser(
+      HTTPParser.RESPONSE,
+      (raw, _m, _u, status) => {
+        tun.status = status;
+        tun.raw = raw;
+      },
+      (b) => tun.chunks.push(b),
+      () => {
+        const cb = tun.cb;
+        tun.cb = undefined;
+        const body = tun.chunks.length === 1 ? (tun.chunks[0] as Buffer) : Buffer.concat(tun.chunks);
+        tun.chunks = [];
+        idle.push(tun);
+        cb?.(tun.status, tun.raw, body);
+      },
+    );
+    tun.up.onData((d) => p.execute(d));
+    return tun;
+  };
+  return (down: Pipe) => {
+    const p = parser(
+      HTTPParser.REQUEST,
+      (raw, method, url) => {
+        const tun = idle.pop() ?? openTunnel();
+        tun.cb = (status, rh, body) => down.write(Buffer.concat([head(`HTTP/1.1 ${status} OK`, rh), body]));
+        tun.up.write(head(`${method} ${url} HTTP/1.1`, raw));
+      },
+      () => {},
+      () => {},
+    );
+    down.onData((d) => p.execute(d));
+  };
 }
 
 /** The floor's backend: h2 over TLS, each CONNECT stream answers every request head with 1 KiB. */

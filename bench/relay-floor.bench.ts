@@ -9,12 +9,14 @@
  *
  * Same shape as `waypoint-dataplane.bench.ts` minus everything a mesh proxy adds: 16 HTTP/1.1
  * keep-alive streams inside h2 CONNECT over TLS → a relay in its own child process → h2 CONNECT
- * streams over TLS (one per request in flight, reused) → a backend answering 1 KiB. Two relays,
+ * streams over TLS (one per request in flight, reused) → a backend answering 1 KiB. Three relays,
  * measured alternately:
  *
  * - `bytes`: copies DATA from each inbound stream to its own upstream stream and back (no HTTP).
  * - `http1`: parses each request and response with llhttp (Node's `_http_common.HTTPParser`, as
  *   the waypoint does), rebuilds both heads, picks a pooled upstream stream per request.
+ * - `jsh2`: `http1` with HTTP/2 framed in JS on TLS sockets (`relay-floor-jsh2.ts`) instead of
+ *   node:http2 on both sides: what owning the HBONE framing, inside the native-code rule, would save.
  *
  * No mTLS client certificates, routing, policy, metrics or access log: a floor, not a design.
  */
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     },
   });
   const [rps, secs, conns] = [Number(o.rps), Number(o.seconds), Number(o.conns)];
-  const floor = await startFloor(["bytes", "http1"] as const, o.profile);
+  const floor = await startFloor(["bytes", "http1", "jsh2"] as const, o.profile);
   const relays = floor.relays;
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => {
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   };
   for (const r of Object.values(relays)) await load(r.port, rps, 2, conns); // warm-up (JIT)
   for (let rep = 0; rep < Number(o.reps); rep++) {
-    const order: Mode[] = rep % 2 === 0 ? ["bytes", "http1"] : ["http1", "bytes"];
+    const order: Mode[] = rep % 2 === 0 ? ["bytes", "http1", "jsh2"] : ["jsh2", "http1", "bytes"];
     for (const mode of order) {
       const m = await measureRelay(relays[mode], rps, secs, conns);
       add(`${mode}_vcpu_per_1000rps`, m.vcpuPer1000rps);
