@@ -5,7 +5,10 @@
  * child process, real mTLS, routing, metrics and access log) → HBONE to a ztunnel-inbound
  * stand-in (core `HboneServer`) → the HTTP/1.1 app answering 1 KiB. The same clients also hit the
  * app directly; "added" = through the waypoint minus direct, so it includes both HBONE hops of
- * the stand-ins (an upper bound for the waypoint alone). CPU and RSS are the waypoint's only.
+ * the stand-ins (an upper bound for the waypoint alone). They also go through the two stand-ins
+ * with no waypoint between them (`tunnel_*`, the component bench's `ambit-l4`), and
+ * `added_over_tunnel_*` = through the waypoint minus that: what the waypoint itself adds.
+ * CPU and RSS are the waypoint's only.
  *
  *   npm run bench -- waypoint [--reps 3] [--seconds 5] [--rps 1000] [--conns 16] [--size 1024]
  *        [--warmup 3] [--dist] [--profile DIR] [--json out.json] [--b-env NAME=VALUE] [--b-dir DIR]
@@ -101,6 +104,8 @@ async function startApp(size: number): Promise<{ server: http.Server; port: numb
 interface Mesh {
   /** Port of the outbound stand-in (each TCP connection becomes one CONNECT to the waypoint). */
   readonly outbound: number;
+  /** Port of the stand-ins with no waypoint: each TCP connection is one CONNECT to the app. */
+  readonly tunnel: number;
   ask(c: WaypointBenchCommand): Promise<Usage | undefined>;
   stop(): Promise<void>;
 }
@@ -158,29 +163,35 @@ async function startMesh(
     });
     child.send({ cmd: "start", pems: waypointPems, backendPort } satisfies WaypointBenchCommand);
   });
-  // Outbound stand-in: TCP → CONNECT VIP:port to the waypoint (what ztunnel does for a waypoint).
+  // Outbound stand-ins: TCP → CONNECT to `port` (what ztunnel does): VIP:port to the waypoint,
+  // and the endpoint straight to the inbound stand-in (the same two hops with no waypoint).
   const sleepCtx = createHboneSecureContext(sleepPems);
   const pool = new HbonePool();
-  const outboundListener = net.createServer({ allowHalfOpen: true }, (sock) => {
-    sock.setNoDelay(true);
-    sock.on("error", () => sock.destroy());
-    pool
-      .connect({
-        sourceIdentity: SLEEP,
-        destinationIdentities: [WAYPOINT],
-        nextHop: socketAddress("127.0.0.1", waypointPort),
-        sourceIp: undefined,
-        secureContext: sleepCtx,
-        headers: connectHeaders({ authority: `${BENCH_VIP}:${BENCH_SERVICE_PORT}` }),
-      })
-      .then(
-        (stream) => void pipeSocketStream(sock, stream),
-        () => sock.destroy(),
-      );
-  });
+  const standIn = (port: number, peer: typeof WAYPOINT, authority: string) =>
+    net.createServer({ allowHalfOpen: true }, (sock) => {
+      sock.setNoDelay(true);
+      sock.on("error", () => sock.destroy());
+      pool
+        .connect({
+          sourceIdentity: SLEEP,
+          destinationIdentities: [peer],
+          nextHop: socketAddress("127.0.0.1", port),
+          sourceIp: undefined,
+          secureContext: sleepCtx,
+          headers: connectHeaders({ authority }),
+        })
+        .then(
+          (stream) => void pipeSocketStream(sock, stream),
+          () => sock.destroy(),
+        );
+    });
+  const outboundListener = standIn(waypointPort, WAYPOINT, `${BENCH_VIP}:${BENCH_SERVICE_PORT}`);
+  const tunnelListener = standIn(backendPort, WEB, `${BENCH_ENDPOINT}:${BENCH_TARGET_PORT}`);
   const outbound = await listen(outboundListener);
+  const tunnel = await listen(tunnelListener);
   return {
     outbound,
+    tunnel,
     ask: (c) => {
       child.send(c);
       return c.cmd === "usage" ? new Promise((r) => waiters.push(r)) : Promise.resolve(undefined);
@@ -194,6 +205,7 @@ async function startMesh(
       child.send({ cmd: "stop" } satisfies WaypointBenchCommand);
       await exited;
       outboundListener.close();
+      tunnelListener.close();
       await inbound.close(200);
       inboundListener.close();
     },
@@ -290,7 +302,12 @@ async function main(): Promise<void> {
     if (meshB) await run(meshB.outbound, rps, Number(o.warmup), conns);
   }
   /** One measured run through `m`; figures keyed with `prefix`. */
-  const measure = async (m: Mesh, prefix: string, d: Awaited<ReturnType<typeof run>>) => {
+  const measure = async (
+    m: Mesh,
+    prefix: string,
+    d: Awaited<ReturnType<typeof run>>,
+    t: Awaited<ReturnType<typeof run>>,
+  ) => {
     const u0 = await m.ask({ cmd: "usage" });
     const p0 = process.cpuUsage();
     const r = await run(m.outbound, rps, secs, conns);
@@ -301,10 +318,12 @@ async function main(): Promise<void> {
     add(`${prefix}bench_side_vcpu`, (p1.user + p1.system) / 1e6 / r.wall);
     for (const p of ["p50", "p90", "p99"] as const) {
       if (prefix === "") add(`direct_${p}_ms`, d[p]);
+      if (prefix === "") add(`tunnel_${p}_ms`, t[p]);
       add(`${prefix}waypoint_${p}_ms`, r[p]);
       add(`${prefix}added_${p}_ms`, r[p] - d[p]);
+      add(`${prefix}added_over_tunnel_${p}_ms`, r[p] - t[p]);
     }
-    add(`${prefix}errors`, d.errors + r.errors);
+    add(`${prefix}errors`, d.errors + t.errors + r.errors);
     add(`${prefix}achieved_rps`, r.done / r.wall);
     if (!u0 || !u1) return undefined;
     const vcpu = cpuSec(u0, u1) / r.wall / (r.done / r.wall / 1000);
@@ -326,12 +345,13 @@ async function main(): Promise<void> {
   };
   for (let rep = 0; rep < Number(o.reps); rep++) {
     const d = await run(app.port, rps, secs, conns);
+    const t = await run(mesh.tunnel, rps, secs, conns);
     // Odd reps measure B and the floor first, so neither always runs after the other.
     const otherFirst = rep % 2 === 1;
     const f1 = otherFirst ? await measureFloor() : undefined;
-    if (meshB && otherFirst) await measure(meshB, "b_", d);
-    const w = await measure(mesh, "", d);
-    if (meshB && !otherFirst) await measure(meshB, "b_", d);
+    if (meshB && otherFirst) await measure(meshB, "b_", d, t);
+    const w = await measure(mesh, "", d, t);
+    if (meshB && !otherFirst) await measure(meshB, "b_", d, t);
     const f = otherFirst ? f1 : await measureFloor();
     if (w !== undefined && f !== undefined) add("waypoint_over_floor", w / f);
   }
