@@ -22,12 +22,19 @@ import {
   waypointNamespace,
 } from "./support/waypoint-manifests.js";
 import { waypointPolicyCases } from "./support/waypoint-policy-cases.js";
-import { type WaypointSuite, waitWaypointReady, waitWaypointRequest } from "./support/waypoint-probe.js";
+import {
+  type WaypointSuite,
+  waitWaypointReady,
+  waitWaypointRequest,
+  waypointRequests,
+} from "./support/waypoint-probe.js";
 import { waypointRouteCases, withRoute } from "./support/waypoint-route-cases.js";
 import { httpBatch, httpOnce, type Reply, tally } from "./support/waypoint-traffic.js";
 
 const NS = "wp";
 const GW = "waypoint";
+/** A second waypoint, for workload traffic only: pod `db` opts in with its own label. */
+const WL = "wl";
 const id = (sa: string) => `spiffe://cluster.local/ns/${NS}/sa/${sa}`;
 const http = (name: string, port = 80) => ({ name, port, targetPort: APP_PORT });
 const app = (name: string, node: string, labels: Record<string, string>, version: string) =>
@@ -50,7 +57,9 @@ const app = (name: string, node: string, labels: Record<string, string>, version
 const MANIFESTS = docs(
   waypointNamespace(NS, GW),
   waypointGateway(GW, NS),
+  waypointGateway(WL, NS, "workload"),
   pod({ name: "client", namespace: NS, node: "node-1" }),
+  app("db", "node-2", { app: "db", "istio.io/use-waypoint": WL }, "db"),
   app("reviews-v1", "node-2", { app: "reviews", version: "v1" }, "v1"),
   app("reviews-v2", "node-1", { app: "reviews", version: "v2" }, "v2"),
   appPod({
@@ -153,6 +162,36 @@ describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
       assert.equal(rec.response_code, 200);
       assert.equal(rec.source_principal, id("client"), "the waypoint saw the client's identity");
       assert.equal(rec.route, `${NS}/reviews/default`);
+    }));
+
+  it("pod-addressed traffic to a pod bound to a workload waypoint goes through that waypoint, to that pod", () =>
+    c.explain(async () => {
+      const wl = await waitWaypointReady(c, NS, WL);
+      const db = c.pod("db");
+      const url = `http://${db.ip}:${APP_PORT}/rows`;
+      // Until the pod's Address resource carries the waypoint, traffic may still flow L4.
+      const t0 = nowIso();
+      const rec = await waitFor(
+        "the client's ztunnel to send db's pod traffic to waypoint wl",
+        async () => {
+          const r = await httpOnce(s.client.netns, url);
+          assert.equal(r.status, 200, JSON.stringify(r));
+          assert.equal(JSON.parse(r.body).pod, "db");
+          const recs = await waypointRequests(c, wl, WL);
+          return recs.find((x) => x.start_time >= t0 && x.upstream === `${db.ip}:${APP_PORT}`);
+        },
+        30_000,
+      );
+      assert.equal(rec.response_code, 200);
+      assert.equal(rec.route, `${NS}/db/default`);
+      assert.equal(rec.source_principal, id("client"));
+      const inb = await c.waitRecord(
+        "node-2",
+        t0,
+        (x) =>
+          x.direction === "inbound" && x.dst_addr === `${db.ip}:${APP_PORT}` && x.src_identity === id(WL),
+      );
+      assert.ok(inb.src_addr.startsWith(`${wl.ip}:`), `inbound from the wl waypoint pod: ${inb.src_addr}`);
     }));
 
   describe("HTTPRoute on reviews: header match and 90/10 split", () => {

@@ -5,11 +5,15 @@
  */
 const q = JSON.stringify;
 
-/** A waypoint Gateway (`istio-waypoint`) for `waypoint-for: service`. */
-export function waypointGateway(name: string, namespace: string): string {
+/** A waypoint Gateway (`istio-waypoint`), by default for `waypoint-for: service`. */
+export function waypointGateway(
+  name: string,
+  namespace: string,
+  waypointFor: "service" | "workload" | "all" = "service",
+): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {name: ${name}, namespace: ${namespace}, labels: {istio.io/waypoint-for: service}}
+metadata: {name: ${name}, namespace: ${namespace}, labels: {istio.io/waypoint-for: ${waypointFor}}}
 spec:
   gatewayClassName: istio-waypoint
   listeners: [{name: mesh, port: 15008, protocol: HBONE}]

@@ -2,7 +2,7 @@ import { Ports } from "@ambit/api";
 import * as pb from "@ambit/api/pb";
 import { create } from "@bufbuild/protobuf";
 import { serviceVips } from "../model/index-services.js";
-import { isTerminal, nsName } from "../model/pod-facts.js";
+import { isTerminal, nsName, podIps } from "../model/pod-facts.js";
 import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { GatewayObject, PodObject, ServiceObject } from "../sources/config-object.js";
 import type { ConfigIssue } from "../status/config-issue.js";
@@ -70,6 +70,22 @@ export function resolveServiceWaypoint(s: ConfigSnapshot, svc: ServiceObject): W
 
 export function resolvePodWaypoint(s: ConfigSnapshot, pod: PodObject): WaypointResolution {
   return resolveWaypoint(s, podWaypointRef(s, pod), "workload");
+}
+
+/**
+ * Pods whose own traffic (`CONNECT <pod ip>:<port>`) waypoint `gw` receives: running pods with an
+ * IP bound to it (`waypoint-for` workload|all), sorted by `ns/name`. The waypoint needs a listener
+ * for each, or it would refuse what ztunnel sends it.
+ */
+export function servedWorkloads(s: ConfigSnapshot, gw: GatewayObject): PodObject[] {
+  const key = nsName(gw);
+  const out: PodObject[] = [];
+  for (const pod of s.pods.values()) {
+    if (isTerminal(pod) || podIps(pod).length === 0) continue;
+    const r = resolvePodWaypoint(s, pod);
+    if (r.t === "bound" && nsName(r.gateway) === key) out.push(pod);
+  }
+  return out.sort((a, b) => (nsName(a) < nsName(b) ? -1 : nsName(a) > nsName(b) ? 1 : 0));
 }
 
 /** `GatewayAddress{address: {network, vip}, hbone_mtls_port: 15008}`, or undefined when not bound. */

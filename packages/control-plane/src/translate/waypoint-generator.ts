@@ -7,6 +7,7 @@ import type { XdsGenerator, XdsResource } from "../model/xds-generator.js";
 import type { GatewayObject, HTTPRouteObject, PodObject, ServiceObject } from "../sources/config-object.js";
 import type { ConfigIssue } from "../status/config-issue.js";
 import { toXdsResource } from "./resource.js";
+import { servedWorkloads } from "./waypoint-address.js";
 import { isWaypointGateway, servedServices, waypointFor } from "./waypoint-binding.js";
 import { convertHttpRoute, type RouteProblem } from "./waypoint-httproute.js";
 import { waypointJwtRules } from "./waypoint-jwt.js";
@@ -83,6 +84,41 @@ function backendOf(s: ConfigSnapshot, svc: ServiceObject, host: string): pb.wayp
   });
 }
 
+/** A pod's DNS name, `<ip-dashed>.<ns>.pod.<domain>`: the key of its workload listener and backend. */
+function podHost(s: ConfigSnapshot, pod: PodObject): string {
+  const ip = podIps(pod)[0] ?? "";
+  return `${ip.replace(/[.:]/g, "-")}.${pod.metadata.namespace}.pod.${s.mesh.domainSuffix}`;
+}
+
+/**
+ * The listener and backend of a workload the waypoint serves (see the proto's `Listener`): every
+ * port, no routes (the default route leads to the backend of the same hostname), and the pod
+ * itself as the one endpoint on the port the client asked for.
+ */
+function workloadParts(s: ConfigSnapshot, pod: PodObject) {
+  const host = podHost(s, pod);
+  const base = { hostname: host, namespace: pod.metadata.namespace, name: pod.metadata.name };
+  const identity = `spiffe://${s.mesh.trustDomain}/ns/${pod.metadata.namespace}/sa/${podServiceAccount(pod)}`;
+  return {
+    listener: create(pb.waypoint.ListenerSchema, { ...base, addresses: podIps(pod), ports: [], routes: [] }),
+    backend: create(pb.waypoint.BackendSchema, {
+      ...base,
+      ports: [],
+      anyPort: true,
+      endpoints: podIps(pod).map((address) =>
+        create(pb.waypoint.EndpointSchema, {
+          address,
+          identity,
+          workload: nsName(pod),
+          ports: {},
+          app: pod.metadata.labels["app"] ?? "",
+          version: pod.metadata.labels["version"] ?? "",
+        }),
+      ),
+    }),
+  };
+}
+
 /** Gateway API tie-break order: oldest first, then `ns/name`. */
 function routeOrder(a: HTTPRouteObject, b: HTTPRouteObject): number {
   const ta = a.metadata.creationTimestamp ?? "~";
@@ -136,6 +172,7 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
     }
   }
   const issues: ConfigIssue[] = [];
+  const workloads = servedWorkloads(s, gw).map((pod) => workloadParts(s, pod));
   const listeners = served
     .map((svc) => {
       const own = routesFor.get(nsName(svc)) ?? [];
@@ -151,7 +188,9 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
         routes: own.length > 0 ? own : vs.routes,
       });
     })
+    .concat(workloads.map((w) => w.listener))
     .sort((a, b) => cmp(a.hostname, b.hostname));
+  // Workload hostnames match no Service here; their backends are added below.
   const needed = new Set(listeners.map((l) => l.hostname));
   for (const l of listeners) {
     for (const r of l.routes) {
@@ -164,6 +203,8 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
     const svc = servicesByHost.get(host);
     if (svc) backends.push(backendOf(s, svc, host));
   }
+  backends.push(...workloads.map((w) => w.backend));
+  backends.sort((a, b) => cmp(a.hostname, b.hostname));
   const policies: pb.waypoint.L7Policy[] = [];
   for (const ap of s.authorizationPolicies.values()) {
     const targets = policyTargets(ap, gw, servedByKey, hostOf);

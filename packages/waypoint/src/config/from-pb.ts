@@ -149,6 +149,7 @@ export function fromWaypointConfig(c: pb.waypoint.WaypointConfig): WaypointState
       namespace: b.namespace,
       name: b.name,
       ports: ports(b.ports),
+      anyPort: b.anyPort,
       endpoints: b.endpoints.map((e) => ({
         address: canonicalIp(e.address) ?? e.address,
         identity: e.identity,

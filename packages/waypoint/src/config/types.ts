@@ -136,6 +136,11 @@ export interface Backend {
   readonly name: string;
   readonly ports: readonly ServicePort[];
   readonly endpoints: readonly Endpoint[];
+  /**
+   * A workload's own backend (`waypoint-for` workload|all): its endpoints serve every port under
+   * the port's own number, so `ports` and the endpoints' maps are empty.
+   */
+  readonly anyPort: boolean;
 }
 
 export type PolicyAction = "ALLOW" | "DENY";

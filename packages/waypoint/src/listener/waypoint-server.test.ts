@@ -30,6 +30,7 @@ const ep = (address: string, app: string, ports: Record<number, number> = { 9080
   app: "reviews",
   version: app,
 });
+const POD_HOST = "10-0-0-7.bookinfo.pod.cluster.local";
 const prefix = (value: string) => ({ path: { kind: K.PREFIX, value } });
 const to = (name: string, weight = 1) => ({ hostname: host(name), port: 9080, weight });
 
@@ -130,6 +131,8 @@ function config(): Cfg {
         addresses: ["10.96.0.50"],
         ports: [{ port: 7000, targetPort: 7000 }],
       },
+      // A workload (waypoint-for workload|all): CONNECT <pod ip>:<any port>.
+      { hostname: POD_HOST, namespace: "bookinfo", name: "db-1", addresses: ["10.0.0.7"] },
     ],
     backends: [
       {
@@ -170,6 +173,13 @@ function config(): Cfg {
         namespace: "bookinfo",
         endpoints: [ep("10.0.0.6", "tcp", { 7000: 7000 })],
       },
+      {
+        hostname: POD_HOST,
+        name: "db-1",
+        namespace: "bookinfo",
+        anyPort: true,
+        endpoints: [{ ...ep("10.0.0.7", "db", {}), workload: "bookinfo/db-1" }],
+      },
     ],
     policies: [
       {
@@ -177,6 +187,12 @@ function config(): Cfg {
         action: pb.waypoint.L7Policy_Action.DENY,
         services: [host("api")],
         rules: [{ to: [{ paths: ["/admin*"] }] }],
+      },
+      {
+        name: "bookinfo/db-no-private",
+        action: pb.waypoint.L7Policy_Action.DENY,
+        services: [POD_HOST],
+        rules: [{ to: [{ paths: ["/private*"] }] }],
       },
       {
         name: "bookinfo/require-jwt",
@@ -210,6 +226,10 @@ describe("waypoint data path (real mTLS HBONE on loopback)", () => {
     h.addEndpointApp("10.0.0.5", 9081, apps["h2"].port);
     apps["tcp"] = await startTcpApp("tcp");
     h.addEndpointApp("10.0.0.6", 7000, apps["tcp"].port);
+    apps["db"] = await startHttp1App("db");
+    h.addEndpointApp("10.0.0.7", 5000, apps["db"].port);
+    apps["db-tcp"] = await startTcpApp("db-tcp");
+    h.addEndpointApp("10.0.0.7", 7001, apps["db-tcp"].port);
     h.setConfig(config(), signer.jwks);
   });
   after(async () => {
@@ -366,6 +386,24 @@ describe("waypoint data path (real mTLS HBONE on loopback)", () => {
   it("opaque bytes take the L4 path (echo through two tunnels)", async () => {
     const r = await rawVia(h, "10.96.0.50:7000", Buffer.from([0, 1, 2, 3, 255]), 500);
     assert.deepEqual(Buffer.from(r.text, "latin1"), Buffer.from([0, 1, 2, 3, 255]));
+  });
+
+  it("workload traffic: CONNECT <pod ip>:<any port> reaches that pod on that port, after L7 policy", async () => {
+    const r = await get("/rows", {}, "10.0.0.7:5000");
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body).name, "db");
+    const log = h.logs.at(-1);
+    assert.equal(log?.route, "bookinfo/db-1/default");
+    assert.equal(log?.upstream, "10.0.0.7:5000");
+    assert.equal(log?.destination_service, POD_HOST);
+    const denied = await get("/private/x", {}, "10.0.0.7:5000");
+    assert.equal(denied.status, 403);
+    assert.match(h.logs.at(-1)?.reason ?? "", /bookinfo\/db-no-private/);
+    // Another port of the same pod, opaque bytes: the L4 path to 10.0.0.7:7001.
+    const t = await rawVia(h, "10.0.0.7:7001", Buffer.from([9, 8, 7]), 1500);
+    assert.deepEqual(Buffer.from(t.text, "latin1"), Buffer.from([9, 8, 7]));
+    // A pod IP the waypoint does not serve is refused like an unknown service.
+    await assert.rejects(h.tunnel("10.0.0.8:5000"), /404/);
   });
 
   it("unknown service or port in :authority → CONNECT refused", async () => {

@@ -52,6 +52,7 @@ test("endpoint pick: only endpoints serving the port; retries avoid tried addres
     name: "h",
     ports: [],
     endpoints: [ep("10.0.0.1", [[80, 8080]]), ep("10.0.0.2", [[80, 8081]]), ep("10.0.0.3", [[90, 9090]])],
+    anyPort: false,
   };
   assert.deepEqual(
     [0, 0.6].map((r) => pickEndpoint(b, 80, () => r)).map((c) => [c?.endpoint.address, c?.targetPort]),
@@ -76,5 +77,37 @@ test("endpoint pick: only endpoints serving the port; retries avoid tried addres
   assert.deepEqual(
     [pickEndpoint(b2, 80, () => 0)?.endpoint.address, pickEndpoint(b, 80, () => 0)?.endpoint.address],
     ["10.0.0.9", "10.0.0.1"],
+  );
+});
+
+test("endpoint pick: a workload's own backend (anyPort) serves every port under its own number", () => {
+  const pod: Backend = {
+    hostname: "10-0-0-5.ns.pod.cluster.local",
+    namespace: "ns",
+    name: "db-1",
+    ports: [],
+    endpoints: [
+      {
+        address: "10.0.0.5",
+        identity: "spiffe://cluster.local/ns/ns/sa/db",
+        workload: "ns/db-1",
+        ports: new Map(),
+        app: "",
+        version: "",
+      },
+    ],
+    anyPort: true,
+  };
+  assert.deepEqual(
+    [5432, 9090].map((p) => pickEndpoint(pod, p, () => 0)).map((c) => [c?.endpoint.address, c?.targetPort]),
+    [
+      ["10.0.0.5", 5432],
+      ["10.0.0.5", 9090],
+    ],
+  );
+  // The same empty port map on an ordinary backend serves nothing.
+  assert.equal(
+    pickEndpoint({ ...pod, anyPort: false }, 5432, () => 0),
+    undefined,
   );
 });

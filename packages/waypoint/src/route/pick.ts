@@ -64,7 +64,7 @@ export function pickEndpoint(
 const choicesFor = weakMemo2((backend: Backend, servicePort: number): readonly EndpointChoice[] => {
   const all: EndpointChoice[] = [];
   for (const e of backend.endpoints) {
-    const p = e.ports.get(servicePort);
+    const p = backend.anyPort ? servicePort : e.ports.get(servicePort);
     if (p !== undefined) all.push({ endpoint: e, targetPort: p });
   }
   return all;
