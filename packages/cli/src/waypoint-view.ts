@@ -67,6 +67,8 @@ export interface MeshWaypoint {
   readonly for: string;
   readonly address: string | null;
   readonly services: readonly string[];
+  /** Pods whose own traffic the waypoint receives (`waypoint-for` workload|all). */
+  readonly workloads: readonly string[];
   readonly conditions: readonly WaypointCondition[];
   readonly droppedRules: readonly { readonly route: string; readonly message: string }[];
 }
@@ -91,6 +93,7 @@ export function parseMeshWaypoints(body: string): MeshWaypoint[] {
     for: str(e["for"] ?? e["waypointFor"], "service"),
     address: typeof e["address"] === "string" ? e["address"] : null,
     services: arr(e["services"]).map((s) => str(s)),
+    workloads: arr(e["workloads"]).map((s) => str(s)),
     conditions: arr(e["conditions"]).map((c) => {
       const o = (c ?? {}) as J;
       return {
@@ -116,6 +119,7 @@ export interface WaypointRow {
   /** The Service VIP (control plane's, else the runtime's); "-" without one. */
   readonly address: string;
   readonly services: readonly string[];
+  readonly workloads: readonly string[];
   /** Empty when the control plane did not answer. */
   readonly conditions: readonly WaypointCondition[];
   readonly droppedRules: MeshWaypoint["droppedRules"];
@@ -149,6 +153,7 @@ export function mergeWaypoints(
       for: m?.for ?? "-",
       address: m?.address ?? (l !== undefined && l.vip !== "" ? l.vip : "-"),
       services: m?.services ?? [],
+      workloads: m?.workloads ?? [],
       conditions: m?.conditions ?? [],
       droppedRules: m?.droppedRules ?? [],
       ...(l !== undefined
@@ -192,7 +197,7 @@ export function waypointListTable(rows: readonly WaypointRow[]): string {
   );
 }
 
-/** `ambit waypoint status`: the conditions table, then per waypoint its pod, process and bound services. Pure. */
+/** `ambit waypoint status`: the conditions table, then per waypoint its pod, process and bound services and workloads. Pure. */
 export function waypointStatusText(rows: readonly WaypointRow[]): string {
   if (rows.length === 0) return "no waypoints found";
   const conditions = formatTable(
@@ -213,6 +218,9 @@ export function waypointStatusText(rows: readonly WaypointRow[]): string {
           `${l.detail !== "" ? ` (${l.detail})` : ""}`
         : "  no waypoint pod in the local cluster",
       `  services: ${r.services.length > 0 ? r.services.join(", ") : "(none bound)"}`,
+      ...(r.workloads.length > 0 || r.for === "workload" || r.for === "all"
+        ? [`  workloads: ${r.workloads.length > 0 ? r.workloads.join(", ") : "(none bound)"}`]
+        : []),
       ...r.droppedRules.map((d) => `  dropped route rule: ${d.route}: ${d.message}`),
     ];
     return lines.join("\n");

@@ -39,6 +39,7 @@ const MESH_JSON = JSON.stringify([
     for: "service",
     address: "10.96.0.12",
     services: ["shop/reviews", "shop/web"],
+    workloads: [],
     conditions: [
       { type: "Accepted", status: "True", reason: "Accepted", message: "waypoint listener on 15008/HBONE" },
       {
@@ -56,6 +57,7 @@ const MESH_JSON = JSON.stringify([
     for: "all",
     address: null,
     services: [],
+    workloads: ["team/db-1"],
     conditions: [
       { type: "Accepted", status: "True", reason: "Accepted", message: "waypoint listener on 15008/HBONE" },
       {
@@ -185,6 +187,7 @@ describe("ambit waypoint list/status views", () => {
       for: "workload",
       address: null,
       services: [],
+      workloads: [],
       conditions: [],
       droppedRules: [],
     });

@@ -95,17 +95,30 @@ test("status decision table: Accepted by the HBONE listener, Programmed by Servi
   }
 });
 
-test("status content: for, address, bound services, dropped rules; other classes have no status", () => {
+const BOUND_POD = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: ns, labels: {app: db, istio.io/use-waypoint: waypoint}}
+spec: {nodeName: node-a}
+status: {phase: Running, podIP: 10.1.0.7}
+`;
+
+test("status content: for, address, bound services and workloads, dropped rules; other classes have no status", () => {
   const s = snap(
     gateway(HBONE, "istio-waypoint", "{istio.io/waypoint-for: all}") +
       service("10.96.9.1") +
       pod("Running") +
-      BOUND,
+      BOUND +
+      BOUND_POD,
   );
   const st = waypointStatus(s, first(s));
   assert.equal(st?.for, "all");
   assert.equal(st?.address, "10.96.9.1");
   assert.deepEqual(st?.services, ["ns/web"]);
+  assert.deepEqual(st?.workloads, ["ns/db-1"]);
+  // A service-only waypoint takes no workload traffic, whatever the pod's label says.
+  const svcOnly = snap(gateway() + service("10.96.9.1") + pod("Running") + BOUND + BOUND_POD);
+  assert.deepEqual(waypointStatus(svcOnly, first(svcOnly))?.workloads, []);
   assert.equal(st?.droppedRules[0]?.route, "ns/r/0");
   assert.match(st?.conditions[1]?.message ?? "", /10\.96\.9\.1, 1 running pod/);
   const noSvc = snap(gateway() + BOUND);

@@ -3,6 +3,7 @@ import { serviceVips } from "../model/index-services.js";
 import { isPodHealthy, nsName } from "../model/pod-facts.js";
 import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { GatewayObject } from "../sources/config-object.js";
+import { servedWorkloads } from "../translate/waypoint-address.js";
 import {
   GATEWAY_NAME_LABEL,
   isWaypointGateway,
@@ -33,6 +34,8 @@ export interface WaypointStatus {
   readonly address: string | null;
   /** `ns/name` of the Services whose `istio.io/use-waypoint` names this waypoint. */
   readonly services: readonly string[];
+  /** `ns/name` of the Pods whose own traffic this waypoint receives (`waypoint-for` workload|all). */
+  readonly workloads: readonly string[];
   readonly conditions: readonly GatewayCondition[];
   readonly droppedRules: readonly { route: string; message: string }[];
 }
@@ -101,6 +104,7 @@ export function waypointStatus(s: ConfigSnapshot, gw: GatewayObject): WaypointSt
     for: waypointFor(gw),
     address: (svc ? serviceVips(svc)[0] : undefined) ?? null,
     services: servedServices(s, gw).map(nsName),
+    workloads: servedWorkloads(s, gw).map(nsName),
     conditions: waypointConditions(s, gw),
     droppedRules: problems,
   };
