@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Ports } from "@ambit/api";
+import { httpGetInNetns } from "@ambit/local";
 import { docs, pod } from "./support/manifests.js";
 import { type MeshCluster, startMeshCluster } from "./support/mesh-cluster.js";
 import { nowIso, waitFor } from "./support/wait.js";
@@ -162,6 +163,30 @@ describe("e2e waypoint: L7 routing and policy through a real waypoint", () => {
       assert.equal(rec.response_code, 200);
       assert.equal(rec.source_principal, id("client"), "the waypoint saw the client's identity");
       assert.equal(rec.route, `${NS}/reviews/default`);
+      // Its metrics, scraped from the waypoint pod's metrics port: the source side from the
+      // client ztunnel's CONNECT baggage, the destination side from the endpoint.
+      const m = await httpGetInNetns(s.wp.netns, `http://127.0.0.1:${Ports.metrics}/metrics`, 5000);
+      assert.ok("status" in m && m.status === 200, JSON.stringify(m));
+      const series = m.body
+        .split("\n")
+        .find(
+          (l) => l.startsWith("istio_requests_total{") && l.includes('destination_workload="reviews-v1"'),
+        );
+      assert.ok(series, "a request series for reviews-v1");
+      for (const label of [
+        'reporter="waypoint"',
+        'source_workload="client"',
+        `source_workload_namespace="${NS}"`,
+        'source_canonical_service="client"',
+        'source_cluster="Kubernetes"',
+        `source_principal="${id("client")}"`,
+        'destination_canonical_service="reviews"',
+        'destination_canonical_revision="v1"',
+        'destination_cluster="Kubernetes"',
+        `destination_service="reviews.${NS}.svc.cluster.local"`,
+        'response_code="200"',
+      ])
+        assert.ok(series.includes(label), `${label} in ${series}`);
     }));
 
   it("pod-addressed traffic to a pod bound to a workload waypoint goes through that waypoint, to that pod", () =>

@@ -13,6 +13,7 @@ import { convertHttpRoute, type RouteProblem } from "./waypoint-httproute.js";
 import { waypointJwtRules } from "./waypoint-jwt.js";
 import { convertL7Policy, policyTargets } from "./waypoint-policy.js";
 import { virtualServiceRoutes } from "./waypoint-virtual-service.js";
+import { canonicalNames, workloadKind } from "./workload-meta.js";
 
 export const WAYPOINT_TYPE_URL = "type.googleapis.com/ambit.waypoint.WaypointConfig";
 
@@ -50,6 +51,19 @@ function endpointPort(pod: PodObject, p: ServiceObject["spec"]["ports"][number])
   return undefined;
 }
 
+/** An endpoint's telemetry fields: labels, and the workload and canonical names its Workload resource carries. */
+function endpointMeta(pod: PodObject) {
+  const workloadName = workloadKind(pod).name;
+  const canonical = canonicalNames(pod, workloadName);
+  return {
+    app: pod.metadata.labels["app"] ?? "",
+    version: pod.metadata.labels["version"] ?? "",
+    workloadName,
+    canonicalName: canonical.name,
+    canonicalRevision: canonical.revision,
+  };
+}
+
 function backendOf(s: ConfigSnapshot, svc: ServiceObject, host: string): pb.waypoint.Backend {
   const td = s.mesh.trustDomain;
   const endpoints: pb.waypoint.Endpoint[] = [];
@@ -69,8 +83,7 @@ function backendOf(s: ConfigSnapshot, svc: ServiceObject, host: string): pb.wayp
           identity: `spiffe://${td}/ns/${pod.metadata.namespace}/sa/${podServiceAccount(pod)}`,
           workload: nsName(pod),
           ports,
-          app: pod.metadata.labels["app"] ?? "",
-          version: pod.metadata.labels["version"] ?? "",
+          ...endpointMeta(pod),
         }),
       );
     }
@@ -111,8 +124,7 @@ function workloadParts(s: ConfigSnapshot, pod: PodObject) {
           identity,
           workload: nsName(pod),
           ports: {},
-          app: pod.metadata.labels["app"] ?? "",
-          version: pod.metadata.labels["version"] ?? "",
+          ...endpointMeta(pod),
         }),
       ),
     }),
@@ -219,6 +231,7 @@ export function translateWaypoint(s: ConfigSnapshot, gw: GatewayObject): Waypoin
     namespace: gw.metadata.namespace,
     name: gw.metadata.name,
     trustDomain: s.mesh.trustDomain,
+    clusterId: s.mesh.clusterId,
     waypointFor: waypointFor(gw),
     listeners,
     backends,

@@ -157,6 +157,9 @@ export function fromWaypointConfig(c: pb.waypoint.WaypointConfig): WaypointState
         ports: new Map(Object.entries(e.ports).map(([k, v]) => [Number(k), v])),
         app: e.app,
         version: e.version,
+        workloadName: e.workloadName,
+        canonicalName: e.canonicalName,
+        canonicalRevision: e.canonicalRevision,
       })),
     });
   }
@@ -190,6 +193,7 @@ export function fromWaypointConfig(c: pb.waypoint.WaypointConfig): WaypointState
     namespace: c.namespace,
     name: c.name,
     trustDomain: c.trustDomain || "cluster.local",
+    clusterId: c.clusterId || "Kubernetes",
     listeners,
     listenerByKey,
     backends,

@@ -128,6 +128,10 @@ export interface Endpoint {
   readonly ports: ReadonlyMap<number, number>;
   readonly app: string;
   readonly version: string;
+  /** The owning workload's name (a Deployment's, else the pod's), as in its Workload resource. */
+  readonly workloadName: string;
+  readonly canonicalName: string;
+  readonly canonicalRevision: string;
 }
 
 export interface Backend {
@@ -202,6 +206,8 @@ export interface WaypointState {
   readonly namespace: string;
   readonly name: string;
   readonly trustDomain: string;
+  /** The mesh's cluster id, for `destination_cluster` ("Kubernetes" when the config has none). */
+  readonly clusterId: string;
   readonly listeners: readonly Listener[];
   /** VIP (canonical) or hostname → listener. */
   readonly listenerByKey: ReadonlyMap<string, Listener>;

@@ -21,6 +21,7 @@ import { authorizeRequest } from "../route/authorize.js";
 import { authenticateJwt, type CompiledJwtRule } from "../route/jwt.js";
 import type { Random } from "../route/pick.js";
 import { selectRoute } from "../route/route-match.js";
+import type { SourceWorkload } from "../telemetry/source-baggage.js";
 import { createForwarder, type ForwarderOptions } from "../upstream/forwarder.js";
 import { WaypointError } from "../waypoint-error.js";
 import { weakMemo } from "../weak-memo.js";
@@ -32,6 +33,8 @@ export interface TunnelInfo {
   readonly servicePort: number;
   readonly peerIdentity: Identity;
   readonly peer: ClientAddr;
+  /** The client workload from the CONNECT's `baggage`, for telemetry; undefined without one. */
+  readonly source: SourceWorkload | undefined;
 }
 
 export interface PipelineOptions {

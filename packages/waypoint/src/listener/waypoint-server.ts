@@ -14,6 +14,7 @@ import type { Random } from "../route/pick.js";
 import type { AccessLogSink } from "../telemetry/access-log.js";
 import type { WaypointMetrics } from "../telemetry/metrics.js";
 import { reportRequest } from "../telemetry/request-telemetry.js";
+import { sourceFromBaggage } from "../telemetry/source-baggage.js";
 import { Http1Upstream } from "../upstream/http1-upstream.js";
 import { countBytes, fromHttp2, writeHttp2 } from "./http-adapters.js";
 import { jsDuplex } from "./no-writev.js";
@@ -134,6 +135,7 @@ export class WaypointServer {
       servicePort: target.port,
       peerIdentity: req.peerIdentity,
       peer: req.peer,
+      source: sourceFromBaggage(req.headers["baggage"], req.peerIdentity.namespace),
     };
     const stream = req.accept();
     const proto = port?.appProtocol ?? "";

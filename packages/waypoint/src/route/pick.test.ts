@@ -45,6 +45,9 @@ test("endpoint pick: only endpoints serving the port; retries avoid tried addres
     ports: new Map(ports),
     app: "",
     version: "",
+    workloadName: address,
+    canonicalName: "",
+    canonicalRevision: "",
   });
   const b: Backend = {
     hostname: "h",
@@ -94,6 +97,9 @@ test("endpoint pick: a workload's own backend (anyPort) serves every port under 
         ports: new Map(),
         app: "",
         version: "",
+        workloadName: "db",
+        canonicalName: "db",
+        canonicalRevision: "latest",
       },
     ],
     anyPort: true,

@@ -2,15 +2,21 @@
 export const REQUEST_LABELS = [
   "reporter",
   "source_workload",
+  "source_canonical_service",
+  "source_canonical_revision",
   "source_workload_namespace",
   "source_principal",
   "source_app",
   "source_version",
+  "source_cluster",
   "destination_workload",
+  "destination_canonical_service",
+  "destination_canonical_revision",
   "destination_workload_namespace",
   "destination_principal",
   "destination_app",
   "destination_version",
+  "destination_cluster",
   "destination_service",
   "destination_service_name",
   "destination_service_namespace",
@@ -76,7 +82,7 @@ function observe(h: Hist, bounds: readonly number[], v: number): void {
  * The four standard Istio HTTP metrics, kept by the waypoint itself and rendered in the
  * Prometheus text format (the same lines prom-client writes: `metrics.test.ts` compares them).
  *
- * Why not prom-client here: its labelled children re-validate and re-hash all 19 labels on every
+ * Why not prom-client here: its labelled children re-validate and re-hash all 25 labels on every
  * `inc`/`observe`, four times per request — a measurable share of the waypoint's CPU per
  * request. Here a request costs a map lookup by a short key and a few additions.
  */

@@ -33,18 +33,26 @@ export function requestLabels(f: FinishedRequest): RequestLabels {
   const grpc = String(f.req.headers["content-type"] ?? "").startsWith("application/grpc");
   const grpcStatus =
     f.result?.response.trailers?.()?.["grpc-status"] ?? f.result?.response.headers["grpc-status"];
+  const src = t?.source;
   return {
     reporter: "waypoint",
-    source_workload: "unknown",
+    // ztunnel's conventions (its connection metrics): app/version are the canonical names.
+    source_workload: u(src?.workload),
+    source_canonical_service: u(src?.canonicalName),
+    source_canonical_revision: u(src?.canonicalRevision),
     source_workload_namespace: u(t?.peerIdentity.namespace),
     source_principal: t ? formatIdentity(t.peerIdentity) : "unknown",
-    source_app: "unknown",
-    source_version: "unknown",
-    destination_workload: u(ep?.workload.split("/")[1]),
+    source_app: u(src?.canonicalName),
+    source_version: u(src?.canonicalRevision),
+    source_cluster: u(src?.cluster),
+    destination_workload: u(ep?.workloadName || ep?.workload.split("/")[1]),
+    destination_canonical_service: u(ep?.canonicalName),
+    destination_canonical_revision: u(ep?.canonicalRevision),
     destination_workload_namespace: u(ep?.workload.split("/")[0]),
     destination_principal: u(ep?.identity),
-    destination_app: u(ep?.app),
-    destination_version: u(ep?.version),
+    destination_app: u(ep?.canonicalName || ep?.app),
+    destination_version: u(ep?.canonicalRevision || ep?.version),
+    destination_cluster: ep && t ? t.state.clusterId : "unknown",
     destination_service: u(svc),
     destination_service_name: u(backend?.name ?? t?.listener.name),
     destination_service_namespace: u(backend?.namespace ?? t?.listener.namespace),
@@ -62,12 +70,14 @@ const stateId = weakMemo((_state: object) => nextStateId++);
 /** The tunnel's part of the key (config generation, service, peer), built once per tunnel. */
 const tunnelKey = weakMemo((t: TunnelInfo) => {
   const id = t.peerIdentity;
-  return `${stateId(t.state)}|${t.listener.hostname}|${id.trustDomain}/${id.namespace}/${id.serviceAccount}`;
+  const s = t.source;
+  const src = s ? `${s.workload}/${s.canonicalName}/${s.canonicalRevision}/${s.cluster}` : "";
+  return `${stateId(t.state)}|${t.listener.hostname}|${id.trustDomain}/${id.namespace}/${id.serviceAccount}|${src}`;
 });
 
 /**
  * Everything {@link requestLabels} depends on, as a short string: requests of one label set (same
- * config generation, service, endpoint, status, flags, peer) share it, so the 19 labels and the
+ * config generation, service, endpoint, status, flags, peer and its workload) share it, so the 25 labels and the
  * metric children are built once per set instead of once per request.
  */
 export function labelKey(f: FinishedRequest): string {
