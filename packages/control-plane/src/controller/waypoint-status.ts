@@ -1,4 +1,3 @@
-import { Ports } from "@ambit/api";
 import { serviceVips } from "../model/index-services.js";
 import { isPodHealthy, nsName } from "../model/pod-facts.js";
 import type { ConfigSnapshot } from "../model/snapshot.js";
@@ -6,6 +5,7 @@ import type { GatewayObject } from "../sources/config-object.js";
 import { servedWorkloads } from "../translate/waypoint-address.js";
 import {
   GATEWAY_NAME_LABEL,
+  hasHboneListener,
   isWaypointGateway,
   servedServices,
   type WaypointFor,
@@ -56,8 +56,7 @@ const cond = (
  */
 export function waypointConditions(s: ConfigSnapshot, gw: GatewayObject): GatewayCondition[] {
   const key = nsName(gw);
-  const hbone = gw.spec.listeners.find((l) => l.port === Ports.hbone && l.protocol === "HBONE");
-  if (!hbone) {
+  if (!hasHboneListener(gw)) {
     return [
       cond(
         "Accepted",

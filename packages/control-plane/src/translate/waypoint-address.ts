@@ -8,6 +8,7 @@ import type { GatewayObject, PodObject, ServiceObject } from "../sources/config-
 import type { ConfigIssue } from "../status/config-issue.js";
 import { ipBytes } from "./ip-bytes.js";
 import {
+  hasHboneListener,
   isWaypointGateway,
   podWaypointRef,
   serviceWaypointRef,
@@ -19,8 +20,9 @@ import {
 /**
  * `istio.io/use-waypoint` → the `waypoint` field of Address resources. A Service (or Pod) is bound
  * when its effective reference names an `istio-waypoint` Gateway that takes its kind of traffic
- * (`waypoint-for` service|all for Services, workload|all for Pods) and whose Service `<gw>` in
- * the Gateway's namespace has a VIP. Anything short of that leaves traffic on L4 and, unless the
+ * (`waypoint-for` service|all for Services, workload|all for Pods), is Accepted (a 15008/HBONE
+ * listener) and whose Service `<gw>` in the Gateway's namespace has a VIP. Anything short of
+ * that leaves traffic on L4 and, unless the
  * label was only inherited from a Namespace for a waypoint that does not take this kind of traffic
  * (an ordinary setup), is reported as a `waypoint_unavailable` warning.
  */
@@ -50,6 +52,12 @@ export function resolveWaypoint(
       message: `Gateway ${key} is of class ${gw.spec.gatewayClassName}, not ${WAYPOINT_GATEWAY_CLASS}`,
     };
   }
+  if (!hasHboneListener(gw))
+    return {
+      t: "problem",
+      ref,
+      message: `waypoint ${key} is not accepted: it has no listener on port 15008 with protocol HBONE`,
+    };
   const mode = waypointFor(gw);
   if (mode !== kind && mode !== "all") {
     if (ref.from === "namespace") return SILENT;

@@ -1,3 +1,4 @@
+import { Ports } from "@ambit/api";
 import type { ConfigSnapshot } from "../model/snapshot.js";
 import type { GatewayObject, PodObject, ServiceObject } from "../sources/config-object.js";
 
@@ -18,6 +19,14 @@ export type WaypointFor = "service" | "workload" | "all" | "none";
 /** True for a Gateway of class `istio-waypoint`. */
 export function isWaypointGateway(gw: GatewayObject): boolean {
   return gw.spec.gatewayClassName === WAYPOINT_GATEWAY_CLASS;
+}
+
+/**
+ * The listener a waypoint Gateway must have to be Accepted (Istio's shape): port 15008, protocol
+ * HBONE (named `mesh` by convention). Without it nothing is bound to the waypoint.
+ */
+export function hasHboneListener(gw: GatewayObject): boolean {
+  return gw.spec.listeners.some((l) => l.port === Ports.hbone && l.protocol === "HBONE");
 }
 
 /** `istio.io/waypoint-for` with Istio's default; unknown values read as `service`. */
