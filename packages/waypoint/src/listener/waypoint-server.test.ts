@@ -151,6 +151,7 @@ function config(): Cfg {
         hostname: host("reviews-v2"),
         name: "reviews-v2",
         namespace: "bookinfo",
+        ports: [{ port: 9080, targetPort: 9080, appProtocol: "http" }],
         endpoints: [ep("10.0.0.2", "v2")],
       },
       {
@@ -165,6 +166,7 @@ function config(): Cfg {
         hostname: host("h2"),
         name: "h2",
         namespace: "bookinfo",
+        ports: [{ port: 8080, targetPort: 9081, appProtocol: "http2" }],
         endpoints: [ep("10.0.0.5", "h2", { 8080: 9081 })],
       },
       {
@@ -354,6 +356,44 @@ describe("waypoint data path (real mTLS HBONE on loopback)", () => {
       authorization: `Bearer ${signer.token({ iss: "https://issuer.example", sub: "alice", exp: Math.floor(Date.now() / 1000) + 60 })}`,
     });
     assert.equal(good.status, 200);
+  });
+
+  it("the upstream speaks the port's declared protocol: h2c client → http port → HTTP/1.1 app", async () => {
+    const stream = await h.tunnel("10.96.0.20:9080");
+    const session = http2.connect("http://reviews.bookinfo", {
+      createConnection: () => stream as unknown as net.Socket,
+    });
+    try {
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const s = session.request({ ":path": "/anything", ":method": "POST", "end-user": "jason" });
+        let status = 0;
+        let body = "";
+        s.on("response", (hd) => {
+          status = Number(hd[":status"]);
+        });
+        s.on("data", (c) => {
+          body += c;
+        });
+        s.on("end", () => resolve({ status, body }));
+        s.on("error", reject);
+        s.end("streamed body");
+      });
+      assert.equal(res.status, 200);
+      const seen = JSON.parse(res.body);
+      assert.equal(seen.name, "v2", "routed by header, then sent as HTTP/1.1 to the v2 app");
+      assert.equal(seen.body, "streamed body");
+    } finally {
+      session.close();
+    }
+  });
+
+  it("the upstream speaks the port's declared protocol: HTTP/1.1 client → http2 port → h2c-only app", async () => {
+    const r = await get("/from-http1", {}, "10.96.0.40:8080");
+    assert.equal(r.status, 200);
+    const seen = JSON.parse(r.body);
+    assert.equal(seen.name, "h2");
+    assert.equal(seen.url, "/from-http1");
+    assert.equal(h.logs.at(-1)?.upstream, "10.0.0.5:9081");
   });
 
   it("HTTP/2 prior knowledge is detected and forwarded as HTTP/2", async () => {

@@ -9,6 +9,7 @@ import { weakMemo, weakMemo2 } from "../weak-memo.js";
 import { connectEndpoint, type EndpointDialer, endpointAuthority } from "./endpoint-tunnel.js";
 import { type Http1Upstream, poolKey } from "./http1-upstream.js";
 import { http2Exchange } from "./http2-upstream.js";
+import { upstreamProtocol } from "./upstream-protocol.js";
 
 /** What the forwarder needs to originate HBONE as the waypoint. */
 export interface ForwarderOptions extends EndpointDialer {
@@ -21,7 +22,8 @@ export interface ForwarderOptions extends EndpointDialer {
 /**
  * The innermost handler (endpoint level): choose a weighted backend (or the fixed `target`, for
  * mirrors), pick one of its endpoints, open `CONNECT endpointIP:targetPort` through the HBONE
- * pool expecting the endpoint's identity, and run the HTTP exchange in the request's own version.
+ * pool expecting the endpoint's identity, and run the HTTP exchange in the version
+ * {@link upstreamProtocol} picks (the port's declared protocol, else the request's own).
  */
 export function createForwarder(
   opts: ForwarderOptions,
@@ -50,7 +52,7 @@ export function createForwarder(
       ? { ...req, headers: applyHeaderModifier(req.headers, chosen.requestHeaders) }
       : req;
     const res =
-      req.protocol === "http2"
+      upstreamProtocol(backend, port, req) === "http2"
         ? await http2Exchange(await openTunnel(opts, ep, authority, ctx, chosen.hostname), out, ctx.signal)
         : await opts.http1.exchange(
             {
