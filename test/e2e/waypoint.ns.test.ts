@@ -1,8 +1,9 @@
 /**
  * Waypoint suite (issue 8): L7 traffic management and policy through a REAL waypoint in a 2-node
  * local cluster. Namespace `wp` is ambient and bound to Gateway `waypoint` (istio-waypoint), so
- * every request to a Service VIP goes client → ztunnel → waypoint (HBONE) → ztunnel → pod.
- *   node-1: client, reviews-v2 · node-2: reviews-v1, ratings (HTTP app + gRPC server)
+ * every request to a Service VIP goes client → ztunnel → waypoint (HBONE) → ztunnel → pod. Pod
+ * `db` opts into a second waypoint, `wl` (`waypoint-for: workload`), for traffic to its own IP.
+ *   node-1: client, reviews-v2 · node-2: reviews-v1, ratings (HTTP app + gRPC server), db
  * Each case applies its config, waits until it is in force (a response header its route sets, or
  * the behaviour itself), asserts statuses, bodies, counts, identities and the waypoint's access
  * records, then deletes the config and waits until it is gone.

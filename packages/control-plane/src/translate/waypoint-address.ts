@@ -21,10 +21,10 @@ import {
  * `istio.io/use-waypoint` → the `waypoint` field of Address resources. A Service (or Pod) is bound
  * when its effective reference names an `istio-waypoint` Gateway that takes its kind of traffic
  * (`waypoint-for` service|all for Services, workload|all for Pods), is Accepted (a 15008/HBONE
- * listener) and whose Service `<gw>` in the Gateway's namespace has a VIP. Anything short of
- * that leaves traffic on L4 and, unless the
- * label was only inherited from a Namespace for a waypoint that does not take this kind of traffic
- * (an ordinary setup), is reported as a `waypoint_unavailable` warning.
+ * listener) and whose Service `<gw>` in the Gateway's namespace has a VIP. Anything short of that
+ * leaves traffic on L4 and, unless the label was only inherited from a Namespace for a waypoint
+ * that does not take this kind of traffic (an ordinary setup), is reported as a
+ * `waypoint_unavailable` warning.
  */
 
 /** Outcome of resolving one reference. `silent`: not bound, and nothing worth reporting. */
@@ -86,6 +86,8 @@ export function resolvePodWaypoint(s: ConfigSnapshot, pod: PodObject): WaypointR
  * for each, or it would refuse what ztunnel sends it.
  */
 export function servedWorkloads(s: ConfigSnapshot, gw: GatewayObject): PodObject[] {
+  const mode = waypointFor(gw);
+  if (mode !== "workload" && mode !== "all") return [];
   const key = nsName(gw);
   const out: PodObject[] = [];
   for (const pod of s.pods.values()) {

@@ -67,7 +67,7 @@ export function requestLabels(f: FinishedRequest): RequestLabels {
 let nextStateId = 1;
 /** A small number per config object (generation), so keys stay short. */
 const stateId = weakMemo((_state: object) => nextStateId++);
-/** The tunnel's part of the key (config generation, service, peer), built once per tunnel. */
+/** The tunnel's part of the key (config generation, service, peer, its workload), built once per tunnel. */
 const tunnelKey = weakMemo((t: TunnelInfo) => {
   const id = t.peerIdentity;
   const s = t.source;
@@ -77,8 +77,8 @@ const tunnelKey = weakMemo((t: TunnelInfo) => {
 
 /**
  * Everything {@link requestLabels} depends on, as a short string: requests of one label set (same
- * config generation, service, endpoint, status, flags, peer and its workload) share it, so the 25 labels and the
- * metric children are built once per set instead of once per request.
+ * config generation, service, endpoint, status, flags, peer and its workload) share it, so the
+ * 25 labels and the metric children are built once per set instead of once per request.
  */
 export function labelKey(f: FinishedRequest): string {
   const t = f.tunnel;
