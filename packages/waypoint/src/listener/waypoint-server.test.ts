@@ -358,33 +358,42 @@ describe("waypoint data path (real mTLS HBONE on loopback)", () => {
     assert.equal(good.status, 200);
   });
 
-  it("the upstream speaks the port's declared protocol: h2c client → http port → HTTP/1.1 app", async () => {
-    const stream = await h.tunnel("10.96.0.20:9080");
-    const session = http2.connect("http://reviews.bookinfo", {
+  /** One h2c (prior knowledge) POST through a fresh tunnel to `authority`. */
+  const h2Post = async (authority: string, headers: http2.OutgoingHttpHeaders, body: string) => {
+    const stream = await h.tunnel(authority);
+    const session = http2.connect("http://bookinfo", {
       createConnection: () => stream as unknown as net.Socket,
     });
     try {
-      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const s = session.request({ ":path": "/anything", ":method": "POST", "end-user": "jason" });
+      return await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const s = session.request({ ":method": "POST", ...headers });
         let status = 0;
-        let body = "";
+        let text = "";
         s.on("response", (hd) => {
           status = Number(hd[":status"]);
         });
         s.on("data", (c) => {
-          body += c;
+          text += c;
         });
-        s.on("end", () => resolve({ status, body }));
+        s.on("end", () => resolve({ status, body: text }));
         s.on("error", reject);
-        s.end("streamed body");
+        s.end(body);
       });
-      assert.equal(res.status, 200);
-      const seen = JSON.parse(res.body);
-      assert.equal(seen.name, "v2", "routed by header, then sent as HTTP/1.1 to the v2 app");
-      assert.equal(seen.body, "streamed body");
     } finally {
       session.close();
     }
+  };
+
+  it("the upstream speaks the port's declared protocol: h2c client → http port → HTTP/1.1 app", async () => {
+    const res = await h2Post(
+      "10.96.0.20:9080",
+      { ":path": "/anything", "end-user": "jason" },
+      "streamed body",
+    );
+    assert.equal(res.status, 200);
+    const seen = JSON.parse(res.body);
+    assert.equal(seen.name, "v2", "routed by header, then sent as HTTP/1.1 to the v2 app");
+    assert.equal(seen.body, "streamed body");
   });
 
   it("the upstream speaks the port's declared protocol: HTTP/1.1 client → http2 port → h2c-only app", async () => {
@@ -397,25 +406,7 @@ describe("waypoint data path (real mTLS HBONE on loopback)", () => {
   });
 
   it("HTTP/2 prior knowledge is detected and forwarded as HTTP/2", async () => {
-    const stream = await h.tunnel("10.96.0.40:8080");
-    const session = http2.connect("http://h2.bookinfo", {
-      createConnection: () => stream as unknown as net.Socket,
-    });
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const s = session.request({ ":path": "/h2path", ":method": "POST" });
-      let status = 0;
-      let body = "";
-      s.on("response", (hd) => {
-        status = Number(hd[":status"]);
-      });
-      s.on("data", (c) => {
-        body += c;
-      });
-      s.on("end", () => resolve({ status, body }));
-      s.on("error", reject);
-      s.end("hello");
-    });
-    session.close();
+    const res = await h2Post("10.96.0.40:8080", { ":path": "/h2path" }, "hello");
     assert.equal(res.status, 200);
     const seen = JSON.parse(res.body);
     assert.equal(seen.name, "h2");
