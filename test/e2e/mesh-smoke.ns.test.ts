@@ -214,12 +214,15 @@ describe("mesh smoke: client → server through ztunnel (2 nodes)", () => {
       );
       assert.equal(denied.src_identity, CLIENT_ID);
       assert.match(denied.detail ?? "", /smoke\/deny-client/);
-      // Scraped until the series shows (a scrape that races the refusal's bookkeeping is retried);
-      // on a timeout the message carries the DENY lines the ztunnel did export.
+      // The first refusal the client saw may be the policy-change close of a connection opened
+      // before the policy (counted as opened under "-", closed under DENY); opened_total with DENY
+      // needs a connection refused at open. So each try makes one more (refused) request, then
+      // scrapes; a timeout prints the DENY lines the ztunnel did export.
       let denyLines: string[] = [];
       await waitFor(
         "node-2's destination DENY metric",
         async () => {
+          inPod(client.netns, `http://${server.ip}:8080/`);
           const metrics = await httpGetInNetns(
             nodeNetns("node-2"),
             `http://127.0.0.1:${Ports.metrics}/metrics`,
