@@ -23,16 +23,20 @@ const T_WINDOW_UPDATE = 8;
 const F_ACK = 1;
 const F_END_HEADERS = 4;
 
-/** One CONNECT stream: `write` sends DATA (queued while the peer's windows are shut). */
+/**
+ * One CONNECT stream: `write` sends DATA (queued while the peer's windows are shut); `onData`
+ * sets the one receiver of its DATA payloads (the relay's `Pipe` shape).
+ */
 export interface Stream {
   readonly id: number;
   write(b: Buffer): void;
-  onData: (b: Buffer) => void;
+  onData(f: (b: Buffer) => void): void;
 }
 
 interface StreamState extends Stream {
   sendWindow: number;
   readonly queue: Buffer[];
+  receive: (b: Buffer) => void;
 }
 
 /** A frame: 9-byte head (24-bit length, type, flags, 31-bit stream id) then `payload`. */
@@ -89,7 +93,10 @@ export function h2Conn(sock: tls.TLSSocket, client: boolean, onStream?: (s: Stre
       id,
       sendWindow: peerInitialWindow,
       queue: [],
-      onData: () => {},
+      receive: () => {},
+      onData: (f) => {
+        s.receive = f;
+      },
       write: (b) => {
         s.queue.push(b);
         flush(s);
@@ -116,7 +123,7 @@ export function h2Conn(sock: tls.TLSSocket, client: boolean, onStream?: (s: Stre
         connRecvUsed = 0;
       }
       // Stream windows (16 MiB each) are not replenished: a floor run moves far less per stream.
-      streams.get(id)?.onData(p);
+      streams.get(id)?.receive(p);
     } else if (type === T_HEADERS) {
       if (client || streams.has(id)) return;
       const s = open(id);

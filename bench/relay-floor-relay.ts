@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { makeIdentity } from "@ambit/api";
 import { createTestPki } from "@ambit/testing";
-import { jsh2Connect, jsh2Server, type Stream } from "./relay-floor-jsh2.js";
+import { jsh2Connect, jsh2Server } from "./relay-floor-jsh2.js";
 
 // Node's parser driven directly, not the waypoint's `Http1Parser` wrapper: the floor measures the
 // runtime, so it must not move when the waypoint's own code does.
@@ -82,7 +82,7 @@ const head = (start: string, raw: string[]) => {
   return Buffer.from(`${s}\r\n`, "latin1");
 };
 
-/** A CONNECT stream as the relays use it, whichever HTTP/2 implementation carries it. */
+/** A CONNECT stream as the relays use it, whichever HTTP/2 implementation carries it (`jsh2`'s `Stream` is one as is). */
 interface Pipe {
   write(b: Buffer): void;
   onData(f: (b: Buffer) => void): void;
@@ -115,16 +115,7 @@ function nodeH2(backendPort: number, tls: { key: string; cert: string }): Transp
 
 function jsH2(backendPort: number, tls: { key: string; cert: string }): Transport {
   const up = jsh2Connect(backendPort);
-  const pipe = (st: Stream): Pipe => ({
-    write: (b) => st.write(b),
-    onData: (f) => {
-      st.onData = f;
-    },
-  });
-  return {
-    open: () => pipe(up.connect("10.0.0.1:8080")),
-    serve: (onStream) => jsh2Server(tls, (s) => onStream(pipe(s))),
-  };
+  return { open: () => up.connect("10.0.0.1:8080"), serve: (onStream) => jsh2Server(tls, onStream) };
 }
 
 /** The child: one relay of `mode`, upstream to the backend on `backendPort`. */
